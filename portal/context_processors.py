@@ -1,0 +1,12 @@
+from portal import navigation as nav
+from portal.access import is_admin
+
+
+def navigation(request):
+    """The navigation entries this user may use, with the current one marked."""
+    user = request.user
+    items = []
+    for entry in nav.entries_for(user):
+        url = entry.url()
+        items.append({"entry": entry, "url": url, "active": request.path.startswith(url)})
+    return {"nav_items": items, "nav_show_admin": is_admin(user)}

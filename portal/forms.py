@@ -1,0 +1,50 @@
+from django import forms
+from django.forms.renderers import TemplatesSetting
+
+
+class PortalFormRenderer(TemplatesSetting):
+    """Renders every form as Bootstrap fields, each with its own errors right under it."""
+
+    form_template_name = "portal/forms/form.html"
+    field_template_name = "portal/forms/field.html"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class BootstrapFormMixin:
+    """Gives every widget its Bootstrap class, and marks fields with errors as invalid so the
+    message under the field is shown in red (forms keep what the user typed as usual)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
+                continue
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+                widget.attrs["aria-invalid"] = "true"
+                widget.attrs["aria-describedby"] = f"id_{name}_error"
+
+
+class FilterForm(BootstrapFormMixin, forms.Form):
+    """The form class of every FilterSet: compact Bootstrap widgets."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = field.widget.attrs.get("class", "")
+            field.widget.attrs["class"] = css.replace("form-select", "form-select form-select-sm") \
+                .replace("form-control", "form-control form-control-sm")

@@ -1,0 +1,50 @@
+"""Template helpers shared by every app: money in the unit a page is about, sortable headers."""
+
+from decimal import Decimal
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+WAN = Decimal(10_000)
+YI = Decimal(100_000_000)
+
+
+def _money(value, unit: Decimal) -> str:
+    if value in (None, ""):
+        return "—"
+    return f"{Decimal(value) / unit:,.2f}"
+
+
+@register.filter
+def wan(value) -> str:
+    """Yuan shown in 万元 (10,000 yuan), two decimals, grouped."""
+    return _money(value, WAN)
+
+
+@register.filter
+def yi(value) -> str:
+    """Yuan shown in 亿元 (100 million yuan), two decimals, grouped."""
+    return _money(value, YI)
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, field: str, label: str) -> str:
+    """A column header that sorts by `field` (ascending, then descending on a second click),
+    keeping every other filter of the page."""
+    request = context["request"]
+    query = request.GET.copy()
+    current = query.get("o", "")
+    descending = current == field
+    query["o"] = f"-{field}" if descending else field
+    query.pop("page", None)
+    arrow = ""
+    if current == field:
+        arrow = " ▲"
+    elif current == f"-{field}":
+        arrow = " ▼"
+    title = _("Sort by %(label)s") % {"label": label}
+    return format_html('<a href="?{}" class="text-reset text-decoration-none" title="{}">{}{}</a>',
+                       query.urlencode(), title, label, arrow)

@@ -1,0 +1,124 @@
+"""Views of the base (sign-in, home, profile) and the generic views every app's pages build on.
+
+An app's views are declarations: a list view names its selector, FilterSet and templates; an edit
+view names its form and the service that performs the write (NetBox's generic views, with the
+HackSoft split of reads into selectors and writes into services).
+"""
+
+from __future__ import annotations
+
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, ListView
+from rest_framework.authtoken.models import Token
+
+from portal import navigation
+
+
+class FilteredListView(LoginRequiredMixin, ListView):
+    """A scoped, filtered, sorted and paginated list.
+
+    Subclasses set `filterset_class`, `template_name`, `partial_template_name` (the table, for
+    htmx) and implement `get_base_queryset()` with a selector that is already scoped to the user.
+    The same FilterSet serves the API, so the HTML list and the API filter alike.
+    """
+
+    filterset_class: type | None = None
+    partial_template_name: str = ""
+
+    def get_base_queryset(self) -> models.QuerySet:
+        raise NotImplementedError
+
+    def get_paginate_by(self, queryset):
+        return settings.PORTAL["LIST_PAGE_SIZE"]
+
+    def get_queryset(self):
+        self.filterset = self.filterset_class(
+            self.request.GET or None, queryset=self.get_base_queryset(), request=self.request
+        )
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filterset"] = self.filterset
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_without_page"] = query.urlencode()
+        return context
+
+    def get_template_names(self):
+        htmx = getattr(self.request, "htmx", None)
+        if htmx and not htmx.boosted and self.partial_template_name:
+            return [self.partial_template_name]
+        return super().get_template_names()
+
+
+class ServiceFormView(LoginRequiredMixin, FormView):
+    """A form whose valid data is handed to one service.
+
+    `perform(form)` calls the service and returns the saved object. A ValidationError from the
+    service lands next to the fields it names, and everything typed stays on the page.
+    """
+
+    success_message: str = ""
+
+    def perform(self, form) -> models.Model:
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.object = self.perform(form)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+            return self.form_invalid(form)
+        if self.success_message:
+            messages.success(self.request, self.success_message % {"object": self.object})
+        return redirect(self.get_success_url())
+
+    def get_success_url(self) -> str:
+        return self.object.get_absolute_url()
+
+
+def _add_service_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def require(allowed: bool) -> None:
+    """Refuse with 403 a page the user can see exists but may not use (e.g. an edit form)."""
+    if not allowed:
+        raise PermissionDenied(_("Your role may not do this."))
+
+
+class HomeView(LoginRequiredMixin, View):
+    """The landing page: where this user's work is. Each app's entry point is one click away."""
+
+    def get(self, request):
+        entries = [e for e in navigation.entries_for(request.user) if e.key != "home"]
+        return render(request, "portal/home.html", {"entries": entries})
+
+
+class ProfileView(LoginRequiredMixin, View):
+    """The user's own account: organisation, role, functions and the API token."""
+
+    def get(self, request):
+        token = Token.objects.filter(user=request.user).first()
+        return render(request, "portal/profile.html", {"token": token})
+
+    def post(self, request):
+        # Create or rotate the token; the old one stops working at once.
+        Token.objects.filter(user=request.user).delete()
+        Token.objects.create(user=request.user)
+        messages.success(request, _("A new API token was issued; the old one no longer works."))
+        return redirect(reverse("profile"))

@@ -1,0 +1,54 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from portal.forms import FilterForm
+from projects import selectors
+from projects.choices import Category, Stage
+from projects.models import Project
+
+
+class ProjectFilterSet(django_filters.FilterSet):
+    """Filters of the project list; the HTML list and the API use this same class."""
+
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    owner = django_filters.ModelChoiceFilter(queryset=None, label=_("Subsidiary"))
+    stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label=_("Stage"))
+    category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category"))
+    is_key = django_filters.BooleanFilter(label=_("Key project"))
+    district = django_filters.ChoiceFilter(choices=[], label=_("District"))
+    o = django_filters.OrderingFilter(
+        fields=(
+            ("code", "code"), ("name", "name"), ("owner__order", "owner"),
+            ("total_investment", "total_investment"), ("stage", "stage"),
+            ("planned_finish", "planned_finish"), ("updated_at", "updated_at"),
+        ),
+        field_labels={
+            "code": _("Code"), "name": _("Name"), "owner__order": _("Subsidiary"),
+            "total_investment": _("Total investment"), "stage": _("Stage"),
+            "planned_finish": _("Planned finish"), "updated_at": _("Last updated"),
+        },
+        label=_("Sort by"),
+    )
+
+    class Meta:
+        model = Project
+        form = FilterForm
+        fields = ["q", "owner", "stage", "category", "is_key", "district"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        user = request.user
+        self.filters["owner"].queryset = selectors.visible_owners(user=user)
+        self.filters["district"].extra["choices"] = [
+            (d, d) for d in selectors.district_choices(user=user)
+        ]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(code__icontains=value) | Q(name__icontains=value) | Q(investor__icontains=value)
+            | Q(end_user__icontains=value)
+        )

@@ -1,0 +1,90 @@
+"""Reads of the registry, already scoped to the user and carrying their joins."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from portal.access import AccessPolicy, Action, get_for_user, is_subsidiary_user, organisations_for
+from portal.choices import Role
+from portal.models import Organisation, User
+from projects.models import AnnualPlan, Milestone, Project
+
+
+def project_list(*, user: User) -> QuerySet[Project]:
+    """Projects `user` may see, with what a list row shows joined in."""
+    return (
+        Project.objects.for_user(user, Action.VIEW)
+        .select_related("owner", "assigned_leader", "project_manager")
+    )
+
+
+def project_get(*, user: User, pk, action: Action = Action.VIEW) -> Project:
+    """One project with its plans and milestones, or 404 (missing and forbidden alike)."""
+    queryset = Project.objects.select_related(
+        "owner", "assigned_leader", "project_manager"
+    ).prefetch_related(
+        Prefetch("annual_plans", queryset=AnnualPlan.objects.order_by("-year")),
+        Prefetch("milestones",
+                 queryset=Milestone.objects.select_related("responsible_organisation")),
+    )
+    return get_for_user(queryset, user, pk, action)
+
+
+def project_history(*, project: Project, limit: int = 50) -> list[dict]:
+    """The project's changes, newest first: who, when, and each field's old and new value."""
+    records = list(
+        project.history.select_related("history_user").order_by("-history_date", "-history_id")
+        [: limit + 1]
+    )
+    field_names = {f.name: f for f in Project._meta.fields}
+    entries = []
+    for newer, older in zip(records, [*records[1:], None], strict=False):
+        if len(entries) == limit:
+            break
+        changes = []
+        if older is not None:
+            for change in newer.diff_against(older).changes:
+                field = field_names.get(change.field)
+                changes.append({
+                    "field": field.verbose_name if field else change.field,
+                    "old": _display(field, change.old),
+                    "new": _display(field, change.new),
+                })
+        entries.append({"record": newer, "changes": changes})
+    return entries
+
+
+def _display(field, value):
+    if field is not None and field.choices and value is not None:
+        return dict(field.flatchoices).get(value, value)
+    if value in (None, ""):
+        return "—"
+    return value
+
+
+def owner_choices(*, user: User, policy: AccessPolicy = Project.access_policy):
+    """Subsidiaries `user` may create or move a project into."""
+    return organisations_for(user, Action.CHANGE, policy).filter(kind="subsidiary")
+
+
+def visible_owners(*, user: User) -> QuerySet[Organisation]:
+    """Subsidiaries whose projects `user` may see (for the list filter)."""
+    return organisations_for(user, Action.VIEW, Project.access_policy).filter(kind="subsidiary")
+
+
+def manager_choices(*, user: User) -> QuerySet[User]:
+    """People who may be named project manager: centre officers, and the staff of the
+    organisations `user` sees (a subsidiary user does not browse other subsidiaries' staff)."""
+    staff = User.objects.filter(is_active=True).exclude(role="")
+    if is_subsidiary_user(user):
+        return staff.filter(
+            Q(role=Role.OFFICER) | Q(organisation__path__startswith=user.organisation.path)
+        )
+    return staff
+
+
+def district_choices(*, user: User) -> list[str]:
+    return list(
+        project_list(user=user).exclude(district="").order_by("district")
+        .values_list("district", flat=True).distinct()
+    )

@@ -1,0 +1,80 @@
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.contrib.auth.mixins import LoginRequiredMixin
+
+from portal.access import Action
+from portal.views import FilteredListView, ServiceFormView, require
+from projects import selectors, services
+from projects.filters import ProjectFilterSet
+from projects.forms import ProjectForm
+from projects.models import Project
+
+
+class ProjectListView(FilteredListView):
+    filterset_class = ProjectFilterSet
+    template_name = "projects/project_list.html"
+    partial_template_name = "projects/partials/project_table.html"
+
+    def get_base_queryset(self):
+        return selectors.project_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_create"] = Project.access_policy.may_change_any(self.request.user)
+        return context
+
+
+class ProjectDetailView(LoginRequiredMixin, View):
+    def get(self, request, pk):
+        project = selectors.project_get(user=request.user, pk=pk)
+        return render(request, "projects/project_detail.html", {
+            "project": project,
+            "can_change": Project.access_policy.allows(request.user, Action.CHANGE, project),
+            "history": selectors.project_history(project=project),
+        })
+
+
+class ProjectCreateView(ServiceFormView):
+    form_class = ProjectForm
+    template_name = "projects/project_form.html"
+    success_message = _("Project %(object)s was registered.")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            require(Project.access_policy.may_change_any(request.user))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def perform(self, form):
+        # The owner field only offers subsidiaries this user may change (see ProjectForm).
+        return services.project_create(actor=self.request.user, **form.cleaned_data)
+
+
+class ProjectUpdateView(ServiceFormView):
+    form_class = ProjectForm
+    template_name = "projects/project_form.html"
+    success_message = _("Project %(object)s was saved.")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            # 404 if the user cannot see it; 403 if they can see it but may not change it.
+            project = selectors.project_get(user=request.user, pk=kwargs["pk"])
+            require(Project.access_policy.allows(request.user, Action.CHANGE, project))
+            self.project = project
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.project}
+
+    def perform(self, form):
+        # Re-read the saved row: the form has already written the typed values onto its instance.
+        project = selectors.project_get(user=self.request.user, pk=self.project.pk,
+                                        action=Action.CHANGE)
+        return services.project_update(actor=self.request.user, project=project,
+                                       **form.cleaned_data)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "project": self.project}
