@@ -12,7 +12,8 @@ class ProjectFilterSet(django_filters.FilterSet):
     """Filters of the project list; the HTML list and the API use this same class."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    owner = django_filters.ModelChoiceFilter(queryset=None, label=_("Subsidiary"))
+    owner = django_filters.ChoiceFilter(field_name="owner__code", choices=[],
+                                        label=_("Subsidiary"))
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label=_("Stage"))
     category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category"))
     is_key = django_filters.BooleanFilter(label=_("Key project"))
@@ -39,7 +40,10 @@ class ProjectFilterSet(django_filters.FilterSet):
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
         user = request.user
-        self.filters["owner"].queryset = selectors.visible_owners(user=user)
+        # Plain choices, read once: a ModelChoiceField would query again for the `required` check.
+        self.filters["owner"].extra["choices"] = [
+            (o.code, str(o)) for o in selectors.visible_owners(user=user)
+        ]
         self.filters["district"].extra["choices"] = [
             (d, d) for d in selectors.district_choices(user=user)
         ]

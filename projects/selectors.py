@@ -46,6 +46,7 @@ def project_history(*, project: Project, limit: int = 50) -> list[dict]:
             for change in newer.diff_against(older).changes:
                 field = field_names.get(change.field)
                 changes.append({
+                    "name": change.field,
                     "field": field.verbose_name if field else change.field,
                     "old": _display(field, change.old),
                     "new": _display(field, change.new),

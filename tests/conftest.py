@@ -1,0 +1,87 @@
+"""Fixtures every test may use: the organisation tree and one persona per role.
+
+The personas mirror the demo users (healthchecks' owner/member/outsider, for this portal's roles):
+- leader: group leadership, reads everything, changes nothing
+- officer: centre officer holding all four functions
+- officer_design: centre officer holding design management only
+- admin: administrator (superuser)
+- manager, reporter: the infrastructure company
+- reporter2: the affordable-housing company (the "outsider" to infra's records)
+"""
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from portal.choices import Function, OrganisationKind, Role
+from tests.factories import OrganisationFactory, ProjectFactory, UserFactory
+
+# Tests talk plain HTTP to the test client and the live server; production redirects to HTTPS.
+settings.SECURE_SSL_REDIRECT = False
+# Static files come from the finders in tests (no collectstatic run).
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+
+@pytest.fixture
+def orgs(db):
+    group = OrganisationFactory(code="group", name="滨江城投集团", kind=OrganisationKind.GROUP)
+    return {
+        "group": group,
+        "pmc": OrganisationFactory(code="pmc", name="项目管理中心", kind=OrganisationKind.CENTRE,
+                                   parent=group),
+        "infra": OrganisationFactory(code="infra", name="基础设施公司", parent=group),
+        "housing": OrganisationFactory(code="housing", name="保障房公司", parent=group),
+    }
+
+
+@pytest.fixture
+def personas(orgs):
+    def make(username, org, role, functions=(), superuser=False):
+        return UserFactory(username=username, organisation=orgs[org], role=role,
+                           functions=[str(f) for f in functions], is_superuser=superuser,
+                           is_staff=superuser)
+
+    return {
+        "leader": make("leader", "group", Role.LEADER),
+        "officer": make("officer", "pmc", Role.OFFICER, Function.values),
+        "officer_design": make("officer_design", "pmc", Role.OFFICER, [Function.DESIGN]),
+        "admin": make("admin", "group", Role.ADMIN, superuser=True),
+        "manager": make("manager", "infra", Role.MANAGER),
+        "reporter": make("reporter", "infra", Role.REPORTER),
+        "reporter2": make("reporter2", "housing", Role.REPORTER),
+    }
+
+
+@pytest.fixture
+def infra_project(orgs):
+    return ProjectFactory(owner=orgs["infra"], code="JC-2026-001", name="滨河大道快速化改造工程")
+
+
+@pytest.fixture
+def housing_project(orgs):
+    return ProjectFactory(owner=orgs["housing"], code="BZ-2026-001", name="望江保障性住房项目",
+                          category="affordable_housing")
+
+
+@pytest.fixture
+def client_for(client, personas):
+    """A logged-in test client for a persona name."""
+
+    def login(name):
+        client.force_login(personas[name])
+        return client
+
+    return login
+
+
+@pytest.fixture
+def api_for(personas):
+    def login(name):
+        api = APIClient()
+        api.force_authenticate(personas[name])
+        return api
+
+    return login
