@@ -37,16 +37,21 @@ class ProjectFilterSet(django_filters.FilterSet):
         form = FilterForm
         fields = ["q", "owner", "stage", "category", "is_key", "district"]
 
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
-        user = request.user
-        # Plain choices, read once: a ModelChoiceField would query again for the `required` check.
-        self.filters["owner"].extra["choices"] = [
-            (o.code, str(o)) for o in selectors.visible_owners(user=user)
-        ]
-        self.filters["district"].extra["choices"] = [
-            (d, d) for d in selectors.district_choices(user=user)
-        ]
+    @property
+    def form(self):
+        # Choices that depend on the user are set on this request's form, never on the shared
+        # filter objects (whose cached form fields outlive the request). Plain choices, read
+        # once: a ModelChoiceField would query again for its `required` check.
+        if not hasattr(self, "_form"):
+            form = super().form
+            user = self.request.user
+            form.fields["owner"].choices = [("", "---------")] + [
+                (o.code, str(o)) for o in selectors.visible_owners(user=user)
+            ]
+            form.fields["district"].choices = [("", "---------")] + [
+                (d, d) for d in selectors.district_choices(user=user)
+            ]
+        return self._form
 
     def search(self, queryset, name, value):
         value = value.strip()
