@@ -18,6 +18,8 @@ from tests.factories import OrganisationFactory, ProjectFactory, UserFactory
 
 # Tests talk plain HTTP to the test client and the live server; production redirects to HTTPS.
 settings.SECURE_SSL_REDIRECT = False
+settings.SESSION_COOKIE_SECURE = False
+settings.CSRF_COOKIE_SECURE = False
 # Static files come from the finders in tests (no collectstatic run).
 settings.STORAGES = {
     **settings.STORAGES,
