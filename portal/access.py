@@ -39,8 +39,9 @@ class Action(StrEnum):
 
 
 def is_admin(user: User) -> bool:
-    return bool(user.is_authenticated and user.is_active and
-                (user.is_superuser or user.role == Role.ADMIN))
+    return bool(
+        user.is_authenticated and user.is_active and (user.is_superuser or user.role == Role.ADMIN)
+    )
 
 
 def sees_whole_group(user: User) -> bool:
@@ -52,7 +53,9 @@ def sees_whole_group(user: User) -> bool:
 
 def is_subsidiary_user(user: User) -> bool:
     return bool(
-        user.is_authenticated and user.is_active and user.organisation_id
+        user.is_authenticated
+        and user.is_active
+        and user.organisation_id
         and user.role in (Role.MANAGER, Role.REPORTER)
     )
 
@@ -60,8 +63,11 @@ def is_subsidiary_user(user: User) -> bool:
 def holds_function(user: User, function: Function | str) -> bool:
     if is_admin(user):
         return True
-    return bool(user.is_authenticated and user.role == Role.OFFICER
-                and str(function) in (user.functions or []))
+    return bool(
+        user.is_authenticated
+        and user.role == Role.OFFICER
+        and str(function) in (user.functions or [])
+    )
 
 
 def user_functions(user: User) -> list[str]:
@@ -98,8 +104,10 @@ class AccessPolicy:
             return True
         if user.role not in self.group_change:
             return False
-        return self.function is None or user.role != Role.OFFICER or holds_function(
-            user, self.function
+        return (
+            self.function is None
+            or user.role != Role.OFFICER
+            or holds_function(user, self.function)
         )
 
     def q(self, user: User, action: Action) -> Q:

@@ -19,13 +19,15 @@ class OrganisationAdmin(SimpleHistoryAdmin):
 
 class UserAdminForm(forms.ModelForm):
     functions = forms.MultipleChoiceField(
-        label=_("functions"), choices=Function.choices, required=False,
+        label=_("functions"),
+        choices=Function.choices,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
         model = User
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007 (the admin's fieldsets choose what is shown)
 
 
 @admin.register(User)
@@ -43,6 +45,11 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": [
-            "username", "name", "organisation", "role", "password1", "password2"]}),
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["username", "name", "organisation", "role", "password1", "password2"],
+            },
+        ),
     ]

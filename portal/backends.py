@@ -8,7 +8,9 @@ class PortalBackend(ModelBackend):
 
     def get_user(self, user_id):
         user = (
-            get_user_model()._default_manager.select_related("organisation")
-            .filter(pk=user_id).first()
+            get_user_model()
+            ._default_manager.select_related("organisation")
+            .filter(pk=user_id)
+            .first()
         )
         return user if user is not None and self.user_can_authenticate(user) else None

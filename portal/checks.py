@@ -7,11 +7,13 @@ from django.core.checks import Error, Tags, register
 @register(Tags.security, deploy=True)
 def check_secret_key_is_not_the_development_key(app_configs, **kwargs):
     if settings.SECRET_KEY == settings.DEV_SECRET_KEY:
-        return [Error(
-            "SECRET_KEY is the public development key.",
-            hint="Set SECRET_KEY in the environment to a long random value.",
-            id="portal.E001",
-        )]
+        return [
+            Error(
+                "SECRET_KEY is the public development key.",
+                hint="Set SECRET_KEY in the environment to a long random value.",
+                id="portal.E001",
+            )
+        ]
     return []
 
 

@@ -92,15 +92,25 @@ def _organisations_and_users(ctx: DemoContext) -> None:
 
     for order, (code, name, short, kind, parent) in enumerate(ORGANISATIONS):
         ctx.organisations[code] = Organisation.objects.create(
-            code=code, name=name, short_name=short, kind=kind, order=order,
+            code=code,
+            name=name,
+            short_name=short,
+            kind=kind,
+            order=order,
             parent=ctx.organisations.get(parent) if parent else None,
         )
     password = make_password(DEMO_PASSWORD)  # hashed once: the hasher is slow on purpose
     for username, name, org, role, functions, superuser in USERS:
         ctx.users[username] = User.objects.create(
-            username=username, name=name, organisation=ctx.organisations[org], role=role,
-            functions=[str(f) for f in functions], is_superuser=superuser, is_staff=superuser,
-            password=password, email=f"{username}@example.com",
+            username=username,
+            name=name,
+            organisation=ctx.organisations[org],
+            role=role,
+            functions=[str(f) for f in functions],
+            is_superuser=superuser,
+            is_staff=superuser,
+            password=password,
+            email=f"{username}@example.com",
         )
     ctx.log(f"  {len(ORGANISATIONS)} organisations, {len(USERS)} users")
 

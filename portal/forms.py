@@ -46,5 +46,6 @@ class FilterForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             css = field.widget.attrs.get("class", "")
-            field.widget.attrs["class"] = css.replace("form-select", "form-select form-select-sm") \
-                .replace("form-control", "form-control form-control-sm")
+            field.widget.attrs["class"] = css.replace(
+                "form-select", "form-select form-select-sm"
+            ).replace("form-control", "form-control form-control-sm")

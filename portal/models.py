@@ -20,8 +20,12 @@ class Organisation(models.Model):
     short_name = models.CharField(_("short name"), max_length=30)
     kind = models.CharField(_("kind"), max_length=16, choices=OrganisationKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(_("path"), max_length=255, editable=False, db_index=True)
     order = models.PositiveSmallIntegerField(_("display order"), default=0)
@@ -37,6 +41,15 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.short_name or self.name
 
+    def save(self, *args, **kwargs) -> None:
+        old_path = self.path
+        self.path = f"{self.parent.path if self.parent else '/'}{self.code}/"
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            # Moved or renamed: carry the descendants along (a rare admin action).
+            for child in self.children.all():
+                child.save()
+
     def clean(self) -> None:
         ancestor = self.parent
         while ancestor is not None:
@@ -47,15 +60,6 @@ class Organisation(models.Model):
             raise ValidationError({"parent": _("The group is the root and has no parent.")})
         if self.kind != OrganisationKind.GROUP and not self.parent_id:
             raise ValidationError({"parent": _("Every organisation but the group has a parent.")})
-
-    def save(self, *args, **kwargs) -> None:
-        old_path = self.path
-        self.path = f"{self.parent.path if self.parent else '/'}{self.code}/"
-        super().save(*args, **kwargs)
-        if old_path and old_path != self.path:
-            # Moved or renamed: carry the descendants along (a rare admin action).
-            for child in self.children.all():
-                child.save()
 
     def contains(self, other: "Organisation") -> bool:
         """True when `other` is this organisation or sits anywhere under it."""
@@ -71,12 +75,18 @@ class User(AbstractUser):
 
     name = models.CharField(_("full name"), max_length=50, blank=True)
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="users",
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, blank=True)
     functions = models.JSONField(
-        _("functions"), default=list, blank=True,
+        _("functions"),
+        default=list,
+        blank=True,
         help_text=_("Centre officers only: the functions this officer works in."),
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
@@ -109,7 +119,8 @@ class User(AbstractUser):
             if not self.organisation_id:
                 errors["organisation"] = _("Subsidiary users must belong to an organisation.")
             elif self.organisation.kind not in (
-                OrganisationKind.SUBSIDIARY, OrganisationKind.DEPARTMENT
+                OrganisationKind.SUBSIDIARY,
+                OrganisationKind.DEPARTMENT,
             ):
                 errors["organisation"] = _("Subsidiary users belong to a subsidiary.")
         if errors:

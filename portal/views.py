@@ -7,7 +7,6 @@ HackSoft split of reads into selectors and writes into services).
 
 from __future__ import annotations
 
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin

@@ -17,8 +17,17 @@ class MilestoneInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "name", "owner", "category", "district", "stage", "is_key",
-                    "total_investment", "planned_finish"]
+    list_display = [
+        "code",
+        "name",
+        "owner",
+        "category",
+        "district",
+        "stage",
+        "is_key",
+        "total_investment",
+        "planned_finish",
+    ]
     list_filter = ["owner", "stage", "category", "is_key", "delivery_mode", "district"]
     search_fields = ["code", "name", "investor", "end_user"]
     list_select_related = ["owner"]
@@ -38,8 +47,14 @@ class AnnualPlanAdmin(SimpleHistoryAdmin):
 
 @admin.register(Milestone)
 class MilestoneAdmin(SimpleHistoryAdmin):
-    list_display = ["project", "name", "deadline", "actual_date", "responsible_organisation",
-                    "responsible_person"]
+    list_display = [
+        "project",
+        "name",
+        "deadline",
+        "actual_date",
+        "responsible_organisation",
+        "responsible_person",
+    ]
     list_filter = ["responsible_organisation", "deadline"]
     search_fields = ["project__code", "project__name", "name", "responsible_person"]
     list_select_related = ["project", "responsible_organisation"]

@@ -26,33 +26,68 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Milestone
-        fields = ["id", "name", "deadline", "days_before_target", "responsible_organisation",
-                  "responsible_person", "arrangement", "actual_date"]
+        fields = [
+            "id",
+            "name",
+            "deadline",
+            "days_before_target",
+            "responsible_organisation",
+            "responsible_person",
+            "arrangement",
+            "actual_date",
+        ]
 
 
 class ProjectSerializer(serializers.ModelSerializer):
     owner = serializers.SlugRelatedField(
-        slug_field="code", queryset=Organisation.objects.filter(kind="subsidiary"),
+        slug_field="code",
+        queryset=Organisation.objects.filter(kind="subsidiary"),
         help_text="Code of the owning subsidiary, e.g. `infra`.",
     )
     owner_name = serializers.CharField(source="owner.name", read_only=True)
     assigned_leader = serializers.SlugRelatedField(
-        slug_field="username", queryset=User.objects.filter(role="leader"),
-        required=False, allow_null=True,
+        slug_field="username",
+        queryset=User.objects.filter(role="leader"),
+        required=False,
+        allow_null=True,
     )
     project_manager = serializers.SlugRelatedField(
-        slug_field="username", queryset=User.objects.all(), required=False, allow_null=True,
+        slug_field="username",
+        queryset=User.objects.all(),
+        required=False,
+        allow_null=True,
     )
     url = serializers.HyperlinkedIdentityField(view_name="api-project-detail")
 
     class Meta:
         model = Project
         fields = [
-            "id", "url", "code", "name", "owner", "owner_name", "investor", "end_user",
-            "delivery_mode", "category", "district", "latitude", "longitude",
-            "total_investment", "approved_budget_estimate", "stage", "is_key",
-            "assigned_leader", "project_manager", "planned_start", "planned_finish",
-            "actual_start", "actual_finish", "description", "created_at", "updated_at",
+            "id",
+            "url",
+            "code",
+            "name",
+            "owner",
+            "owner_name",
+            "investor",
+            "end_user",
+            "delivery_mode",
+            "category",
+            "district",
+            "latitude",
+            "longitude",
+            "total_investment",
+            "approved_budget_estimate",
+            "stage",
+            "is_key",
+            "assigned_leader",
+            "project_manager",
+            "planned_start",
+            "planned_finish",
+            "actual_start",
+            "actual_finish",
+            "description",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
 
@@ -74,11 +109,17 @@ class ProjectDetailSerializer(ProjectSerializer):
 
 @extend_schema_view(
     list=extend_schema(summary="Projects the caller may see"),
-    create=extend_schema(summary="Register a project (centre officers; managers for their own "
-                                 "subsidiary)"),
+    create=extend_schema(
+        summary="Register a project (centre officers; managers for their own subsidiary)"
+    ),
 )
-class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                     mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class ProjectViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """The shared project registry. Deleting is left to administrators in the admin."""
 
     permission_classes = [ScopedObjectPermission]
@@ -91,7 +132,8 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
             return Project.objects.none()
         if self.action == "retrieve":
             return selectors.project_list(user=self.request.user).prefetch_related(
-                "annual_plans", "milestones__responsible_organisation")
+                "annual_plans", "milestones__responsible_organisation"
+            )
         return selectors.project_list(user=self.request.user)
 
     def get_serializer_class(self):
@@ -99,11 +141,13 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
 
     def perform_create(self, serializer):
         serializer.instance = services.project_create(
-            actor=self.request.user, **serializer.validated_data)
+            actor=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
         project = serializer.instance
         if not Project.access_policy.allows(self.request.user, Action.CHANGE, project):
             raise PermissionDenied(_("Your role may not change this project."))
         serializer.instance = services.project_update(
-            actor=self.request.user, project=project, **serializer.validated_data)
+            actor=self.request.user, project=project, **serializer.validated_data
+        )

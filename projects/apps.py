@@ -13,5 +13,13 @@ class ProjectsConfig(AppConfig):
 
         demo.register(demo.DemoStep("projects", 10, generate))
 
-        register(NavEntry(key="projects", label=_("Projects"), url_name="projects:list",
-                          icon="bi-buildings", visible=lambda user: True, order=10))
+        register(
+            NavEntry(
+                key="projects",
+                label=_("Projects"),
+                url_name="projects:list",
+                icon="bi-buildings",
+                visible=lambda user: True,
+                order=10,
+            )
+        )

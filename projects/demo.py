@@ -14,18 +14,46 @@ from projects.models import AnnualPlan, Milestone, Project
 
 # District -> (latitude, longitude) of its centre: a fictional riverside city.
 DISTRICTS = {
-    "江北区": (30.640, 114.300), "江南区": (30.545, 114.310), "城东区": (30.590, 114.410),
-    "城西区": (30.585, 114.190), "高新区": (30.500, 114.420), "滨湖新区": (30.470, 114.250),
-    "经开区": (30.520, 114.160), "临港新城": (30.700, 114.450),
+    "江北区": (30.640, 114.300),
+    "江南区": (30.545, 114.310),
+    "城东区": (30.590, 114.410),
+    "城西区": (30.585, 114.190),
+    "高新区": (30.500, 114.420),
+    "滨湖新区": (30.470, 114.250),
+    "经开区": (30.520, 114.160),
+    "临港新城": (30.700, 114.450),
 }
-PLACES = ["滨河", "望江", "金沙", "青山", "柳林", "白鹭洲", "新港", "东湖", "凤凰", "龙泉",
-          "翠微", "云溪", "北湖", "明珠", "梧桐", "杏花", "长丰", "锦绣", "桃源", "玉带"]
+PLACES = [
+    "滨河",
+    "望江",
+    "金沙",
+    "青山",
+    "柳林",
+    "白鹭洲",
+    "新港",
+    "东湖",
+    "凤凰",
+    "龙泉",
+    "翠微",
+    "云溪",
+    "北湖",
+    "明珠",
+    "梧桐",
+    "杏花",
+    "长丰",
+    "锦绣",
+    "桃源",
+    "玉带",
+]
 RIVERS = ["清水河", "白沙河", "龙须河", "黄孝河", "南湖港", "巡司河", "马鞍河"]
 ROADS = ["大道", "路", "街"]
 
 TEMPLATES = {
-    Category.ROAD: ["{place}{road}快速化改造工程", "{place}{road}新建工程",
-                    "{place}片区路网提升工程"],
+    Category.ROAD: [
+        "{place}{road}快速化改造工程",
+        "{place}{road}新建工程",
+        "{place}片区路网提升工程",
+    ],
     Category.BRIDGE: ["{river}{place}大桥新建工程", "{place}立交桥改建工程"],
     Category.RIVER: ["{river}综合整治工程", "{river}水环境治理工程（{n}期）"],
     Category.AFFORDABLE_HOUSING: ["{place}保障性住房项目（{n}期）", "{place}安置房建设工程"],
@@ -39,30 +67,60 @@ TEMPLATES = {
 }
 # Subsidiary code -> (code prefix, categories it builds, investors)
 OWNERS = {
-    "infra": ("JC", [Category.ROAD, Category.BRIDGE, Category.RIVER, Category.SEWAGE,
-                     Category.PARK], ["市交通运输局", "市水务局", "区人民政府"]),
-    "housing": ("BZ", [Category.AFFORDABLE_HOUSING, Category.TALENT_APARTMENT,
-                       Category.RENOVATION], ["市住房保障和房屋管理局", "区人民政府"]),
-    "project": ("XM", [Category.SCHOOL, Category.PUBLIC_BUILDING, Category.RENOVATION],
-                ["市教育局", "区人民政府", "市体育局"]),
-    "realestate": ("DC", [Category.TALENT_APARTMENT, Category.PUBLIC_BUILDING],
-                   ["滨江城投置业有限公司", "市人才工作领导小组办公室"]),
-    "asset": ("ZC", [Category.ENERGY, Category.RENOVATION, Category.PARK],
-              ["滨江城投资产经营有限公司", "市城市管理局"]),
+    "infra": (
+        "JC",
+        [Category.ROAD, Category.BRIDGE, Category.RIVER, Category.SEWAGE, Category.PARK],
+        ["市交通运输局", "市水务局", "区人民政府"],
+    ),
+    "housing": (
+        "BZ",
+        [Category.AFFORDABLE_HOUSING, Category.TALENT_APARTMENT, Category.RENOVATION],
+        ["市住房保障和房屋管理局", "区人民政府"],
+    ),
+    "project": (
+        "XM",
+        [Category.SCHOOL, Category.PUBLIC_BUILDING, Category.RENOVATION],
+        ["市教育局", "区人民政府", "市体育局"],
+    ),
+    "realestate": (
+        "DC",
+        [Category.TALENT_APARTMENT, Category.PUBLIC_BUILDING],
+        ["滨江城投置业有限公司", "市人才工作领导小组办公室"],
+    ),
+    "asset": (
+        "ZC",
+        [Category.ENERGY, Category.RENOVATION, Category.PARK],
+        ["滨江城投资产经营有限公司", "市城市管理局"],
+    ),
 }
 OWNER_WEIGHTS = {"infra": 35, "housing": 25, "project": 20, "realestate": 10, "asset": 10}
 END_USERS = {
-    Category.SCHOOL: "区教育局", Category.PARK: "市园林局", Category.SEWAGE: "市排水公司",
-    Category.AFFORDABLE_HOUSING: "市住房保障中心", Category.TALENT_APARTMENT: "市人才集团",
-    Category.ROAD: "市城市道路管理处", Category.BRIDGE: "市城市道路管理处",
+    Category.SCHOOL: "区教育局",
+    Category.PARK: "市园林局",
+    Category.SEWAGE: "市排水公司",
+    Category.AFFORDABLE_HOUSING: "市住房保障中心",
+    Category.TALENT_APARTMENT: "市人才集团",
+    Category.ROAD: "市城市道路管理处",
+    Category.BRIDGE: "市城市道路管理处",
 }
-STAGES = [(Stage.PRELIMINARY, 18), (Stage.DESIGN, 14), (Stage.TENDERING, 10),
-          (Stage.CONSTRUCTION, 40), (Stage.COMPLETED, 10), (Stage.IN_OPERATION, 8)]
+STAGES = [
+    (Stage.PRELIMINARY, 18),
+    (Stage.DESIGN, 14),
+    (Stage.TENDERING, 10),
+    (Stage.CONSTRUCTION, 40),
+    (Stage.COMPLETED, 10),
+    (Stage.IN_OPERATION, 8),
+]
 STARTED = {Stage.CONSTRUCTION, Stage.COMPLETED, Stage.IN_OPERATION}
 FINISHED = {Stage.COMPLETED, Stage.IN_OPERATION}
 # Battle-map nodes per stage reached, as (node, share of the build period before the target).
-NODES = [("开工", 1.0), ("基础完成", 0.75), ("主体结构封顶", 0.45), ("竣工验收", 0.08),
-         ("交付使用", 0.0)]
+NODES = [
+    ("开工", 1.0),
+    ("基础完成", 0.75),
+    ("主体结构封顶", 0.45),
+    ("竣工验收", 0.08),
+    ("交付使用", 0.0),
+]
 PERSONS = ["张伟", "刘洋", "王磊", "李娜", "陈杰", "杨帆", "赵敏", "黄涛", "周婷", "吴强"]
 
 
@@ -74,8 +132,13 @@ def _investment(rng) -> Decimal:
 
 def _name(rng, category, district) -> str:
     template = rng.choice(TEMPLATES[category])
-    return template.format(place=rng.choice(PLACES), road=rng.choice(ROADS),
-                           river=rng.choice(RIVERS), district=district, n="一二三"[rng.randrange(3)])
+    return template.format(
+        place=rng.choice(PLACES),
+        road=rng.choice(ROADS),
+        river=rng.choice(RIVERS),
+        district=district,
+        n="一二三"[rng.randrange(3)],
+    )
 
 
 def generate(ctx: DemoContext) -> None:
@@ -106,33 +169,44 @@ def generate(ctx: DemoContext) -> None:
         if stage in STARTED:
             actual_start = min(today, planned_start + datetime.timedelta(days=rng.randint(-10, 60)))
         if stage in FINISHED:
-            planned_finish = min(planned_finish, today - datetime.timedelta(days=rng.randint(30, 300)))
+            planned_finish = min(
+                planned_finish, today - datetime.timedelta(days=rng.randint(30, 300))
+            )
             planned_start = min(planned_start, planned_finish - datetime.timedelta(days=300))
             actual_start = min(actual_start, planned_start + datetime.timedelta(days=20))
-            actual_finish = min(today, planned_finish + datetime.timedelta(days=rng.randint(-20, 90)))
+            actual_finish = min(
+                today, planned_finish + datetime.timedelta(days=rng.randint(-20, 90))
+            )
         lat, lng = DISTRICTS[district]
         sequence[owner_code] += 1
         is_key = rng.random() < 0.34
-        projects.append(Project(
-            code=f"{prefix}-{planned_start.year}-{sequence[owner_code]:0{width}d}",
-            name=_name(rng, category, district),
-            owner=orgs[owner_code],
-            investor=rng.choice(investors),
-            end_user=END_USERS.get(category, ""),
-            delivery_mode=rng.choices(list(DeliveryMode), [60, 25, 15])[0],
-            category=category, district=district,
-            latitude=Decimal(f"{lat + rng.uniform(-0.04, 0.04):.6f}"),
-            longitude=Decimal(f"{lng + rng.uniform(-0.05, 0.05):.6f}"),
-            total_investment=total,
-            approved_budget_estimate=(
-                None if stage == Stage.PRELIMINARY
-                else (total * Decimal(rng.uniform(0.92, 1.08))).quantize(Decimal("10000"))
-            ),
-            stage=stage, is_key=is_key,
-            assigned_leader=rng.choice(leaders) if is_key and leaders else None,
-            planned_start=planned_start, planned_finish=planned_finish,
-            actual_start=actual_start, actual_finish=actual_finish,
-        ))
+        projects.append(
+            Project(
+                code=f"{prefix}-{planned_start.year}-{sequence[owner_code]:0{width}d}",
+                name=_name(rng, category, district),
+                owner=orgs[owner_code],
+                investor=rng.choice(investors),
+                end_user=END_USERS.get(category, ""),
+                delivery_mode=rng.choices(list(DeliveryMode), [60, 25, 15])[0],
+                category=category,
+                district=district,
+                latitude=Decimal(f"{lat + rng.uniform(-0.04, 0.04):.6f}"),
+                longitude=Decimal(f"{lng + rng.uniform(-0.05, 0.05):.6f}"),
+                total_investment=total,
+                approved_budget_estimate=(
+                    None
+                    if stage == Stage.PRELIMINARY
+                    else (total * Decimal(rng.uniform(0.92, 1.08))).quantize(Decimal("10000"))
+                ),
+                stage=stage,
+                is_key=is_key,
+                assigned_leader=rng.choice(leaders) if is_key and leaders else None,
+                planned_start=planned_start,
+                planned_finish=planned_finish,
+                actual_start=actual_start,
+                actual_finish=actual_finish,
+            )
+        )
         if index and index % 2000 == 0:
             ctx.log(f"  {index} projects …")
     admin = users.get("admin")
@@ -142,15 +216,30 @@ def generate(ctx: DemoContext) -> None:
     plans, milestones = [], []
     this_year = today.year
     for project in projects:
-        for year in range(max(project.planned_start.year, this_year - 1),
-                          min(project.planned_finish.year, this_year + 1) + 1):
+        for year in range(
+            max(project.planned_start.year, this_year - 1),
+            min(project.planned_finish.year, this_year + 1) + 1,
+        ):
             share = Decimal(rng.uniform(0.15, 0.45))
-            plans.append(AnnualPlan(
-                project=project, year=year,
-                planned_investment=(project.total_investment * share).quantize(Decimal("10000")),
-                year_end_target=rng.choice(["主体结构封顶", "完成年度投资计划", "竣工验收",
-                                            "开工建设", "完成施工图审查", "交付使用"]),
-            ))
+            plans.append(
+                AnnualPlan(
+                    project=project,
+                    year=year,
+                    planned_investment=(project.total_investment * share).quantize(
+                        Decimal("10000")
+                    ),
+                    year_end_target=rng.choice(
+                        [
+                            "主体结构封顶",
+                            "完成年度投资计划",
+                            "竣工验收",
+                            "开工建设",
+                            "完成施工图审查",
+                            "交付使用",
+                        ]
+                    ),
+                )
+            )
         if project.stage in (Stage.DESIGN, Stage.TENDERING, Stage.CONSTRUCTION, Stage.COMPLETED):
             build = (project.planned_finish - project.planned_start).days
             for node, share in NODES:
@@ -159,12 +248,18 @@ def generate(ctx: DemoContext) -> None:
                 actual = None
                 if deadline < today and rng.random() < 0.8:
                     actual = min(today, deadline + datetime.timedelta(days=rng.randint(-5, 25)))
-                milestones.append(Milestone(
-                    project=project, name=node, deadline=deadline, days_before_target=days_before,
-                    responsible_organisation=project.owner,
-                    responsible_person=rng.choice(PERSONS), actual_date=actual,
-                    arrangement="倒排工期，挂图作战，每周调度",
-                ))
+                milestones.append(
+                    Milestone(
+                        project=project,
+                        name=node,
+                        deadline=deadline,
+                        days_before_target=days_before,
+                        responsible_organisation=project.owner,
+                        responsible_person=rng.choice(PERSONS),
+                        actual_date=actual,
+                        arrangement="倒排工期，挂图作战，每周调度",
+                    )
+                )
     bulk_create_with_history(plans, AnnualPlan, batch_size=2000, default_user=admin)
     bulk_create_with_history(milestones, Milestone, batch_size=2000, default_user=admin)
     ctx.log(f"  {len(projects)} projects, {len(plans)} annual plans, {len(milestones)} milestones")

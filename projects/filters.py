@@ -12,22 +12,29 @@ class ProjectFilterSet(django_filters.FilterSet):
     """Filters of the project list; the HTML list and the API use this same class."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    owner = django_filters.ChoiceFilter(field_name="owner__code", choices=[],
-                                        label=_("Subsidiary"))
+    owner = django_filters.ChoiceFilter(field_name="owner__code", choices=[], label=_("Subsidiary"))
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label=_("Stage"))
     category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category"))
     is_key = django_filters.BooleanFilter(label=_("Key project"))
     district = django_filters.ChoiceFilter(choices=[], label=_("District"))
     o = django_filters.OrderingFilter(
         fields=(
-            ("code", "code"), ("name", "name"), ("owner__order", "owner"),
-            ("total_investment", "total_investment"), ("stage", "stage"),
-            ("planned_finish", "planned_finish"), ("updated_at", "updated_at"),
+            ("code", "code"),
+            ("name", "name"),
+            ("owner__order", "owner"),
+            ("total_investment", "total_investment"),
+            ("stage", "stage"),
+            ("planned_finish", "planned_finish"),
+            ("updated_at", "updated_at"),
         ),
         field_labels={
-            "code": _("Code"), "name": _("Name"), "owner__order": _("Subsidiary"),
-            "total_investment": _("Total investment"), "stage": _("Stage"),
-            "planned_finish": _("Planned finish"), "updated_at": _("Last updated"),
+            "code": _("Code"),
+            "name": _("Name"),
+            "owner__order": _("Subsidiary"),
+            "total_investment": _("Total investment"),
+            "stage": _("Stage"),
+            "planned_finish": _("Planned finish"),
+            "updated_at": _("Last updated"),
         },
         label=_("Sort by"),
     )
@@ -58,6 +65,8 @@ class ProjectFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(code__icontains=value) | Q(name__icontains=value) | Q(investor__icontains=value)
+            Q(code__icontains=value)
+            | Q(name__icontains=value)
+            | Q(investor__icontains=value)
             | Q(end_user__icontains=value)
         )

@@ -41,46 +41,75 @@ class Project(models.Model):
     access_policy = REGISTRY_POLICY
 
     code = models.CharField(
-        _("project code"), max_length=32, unique=True,
-        validators=[RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
-                                   _("Use letters, digits, '-' and '_' only."))],
+        _("project code"),
+        max_length=32,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9][A-Za-z0-9_-]*$", _("Use letters, digits, '-' and '_' only.")
+            )
+        ],
         error_messages={"unique": _("A project with this code already exists.")},
     )
     name = models.CharField(_("project name"), max_length=200)
     owner = models.ForeignKey(
-        Organisation, verbose_name=_("owning subsidiary"), on_delete=models.PROTECT,
+        Organisation,
+        verbose_name=_("owning subsidiary"),
+        on_delete=models.PROTECT,
         related_name="projects",
     )
     investor = models.CharField(_("investor"), max_length=100, blank=True)
     end_user = models.CharField(_("end user"), max_length=100, blank=True)
-    delivery_mode = models.CharField(_("delivery mode"), max_length=20,
-                                     choices=DeliveryMode.choices, default=DeliveryMode.AGENT_BUILD)
+    delivery_mode = models.CharField(
+        _("delivery mode"),
+        max_length=20,
+        choices=DeliveryMode.choices,
+        default=DeliveryMode.AGENT_BUILD,
+    )
     category = models.CharField(_("category"), max_length=24, choices=Category.choices)
     district = models.CharField(_("district"), max_length=30, blank=True, db_index=True)
     latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     total_investment = models.DecimalField(
-        _("total investment (yuan)"), validators=NOT_NEGATIVE, **YUAN)
+        _("total investment (yuan)"), validators=NOT_NEGATIVE, **YUAN
+    )
     approved_budget_estimate = models.DecimalField(
-        _("approved budget estimate (yuan)"), null=True, blank=True, validators=NOT_NEGATIVE,
-        **YUAN)
-    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices,
-                             default=Stage.PRELIMINARY, db_index=True)
+        _("approved budget estimate (yuan)"), null=True, blank=True, validators=NOT_NEGATIVE, **YUAN
+    )
+    stage = models.CharField(
+        _("stage"), max_length=16, choices=Stage.choices, default=Stage.PRELIMINARY, db_index=True
+    )
     is_key = models.BooleanField(_("key project"), default=False, db_index=True)
     assigned_leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assigned leader"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="led_projects",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned leader"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_projects",
         limit_choices_to={"role": Role.LEADER},
     )
     project_manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("project manager"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="managed_projects",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("project manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_projects",
     )
     planned_start = models.DateField(_("planned start"), null=True, blank=True)
     planned_finish = models.DateField(_("planned finish"), null=True, blank=True)
@@ -129,16 +158,21 @@ class Project(models.Model):
 class AnnualPlan(models.Model):
     """A project's plan for one year: the investment planned and the year-end target."""
 
-    access_policy = AccessPolicy(org_field="project__owner",
-                                 group_change=REGISTRY_POLICY.group_change,
-                                 own_change=REGISTRY_POLICY.own_change)
+    access_policy = AccessPolicy(
+        org_field="project__owner",
+        group_change=REGISTRY_POLICY.group_change,
+        own_change=REGISTRY_POLICY.own_change,
+    )
 
-    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE,
-                                related_name="annual_plans")
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="annual_plans"
+    )
     year = models.PositiveSmallIntegerField(
-        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
-    planned_investment = models.DecimalField(_("planned investment (yuan)"),
-                                             validators=NOT_NEGATIVE, **YUAN)
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    planned_investment = models.DecimalField(
+        _("planned investment (yuan)"), validators=NOT_NEGATIVE, **YUAN
+    )
     year_end_target = models.CharField(_("year-end target"), max_length=200, blank=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -149,8 +183,11 @@ class AnnualPlan(models.Model):
         verbose_name_plural = _("annual plans")
         ordering = ["project", "-year"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "year"], name="annual_plan_one_per_year",
-                                    violation_error_message=_("This year already has a plan.")),
+            models.UniqueConstraint(
+                fields=["project", "year"],
+                name="annual_plan_one_per_year",
+                violation_error_message=_("This year already has a plan."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -166,14 +203,16 @@ class Milestone(models.Model):
 
     access_policy = AnnualPlan.access_policy
 
-    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE,
-                                related_name="milestones")
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="milestones"
+    )
     name = models.CharField(_("node"), max_length=100)
     deadline = models.DateField(_("deadline"))
-    days_before_target = models.PositiveIntegerField(_("days before target"), null=True,
-                                                     blank=True)
+    days_before_target = models.PositiveIntegerField(_("days before target"), null=True, blank=True)
     responsible_organisation = models.ForeignKey(
-        Organisation, verbose_name=_("responsible organisation"), on_delete=models.PROTECT,
+        Organisation,
+        verbose_name=_("responsible organisation"),
+        on_delete=models.PROTECT,
         related_name="milestones",
     )
     responsible_person = models.CharField(_("responsible person"), max_length=50, blank=True)

@@ -12,9 +12,8 @@ from projects.models import AnnualPlan, Milestone, Project
 
 def project_list(*, user: User) -> QuerySet[Project]:
     """Projects `user` may see, with what a list row shows joined in."""
-    return (
-        Project.objects.for_user(user, Action.VIEW)
-        .select_related("owner", "assigned_leader", "project_manager")
+    return Project.objects.for_user(user, Action.VIEW).select_related(
+        "owner", "assigned_leader", "project_manager"
     )
 
 
@@ -24,8 +23,9 @@ def project_get(*, user: User, pk, action: Action = Action.VIEW) -> Project:
         "owner", "assigned_leader", "project_manager"
     ).prefetch_related(
         Prefetch("annual_plans", queryset=AnnualPlan.objects.order_by("-year")),
-        Prefetch("milestones",
-                 queryset=Milestone.objects.select_related("responsible_organisation")),
+        Prefetch(
+            "milestones", queryset=Milestone.objects.select_related("responsible_organisation")
+        ),
     )
     return get_for_user(queryset, user, pk, action)
 
@@ -33,8 +33,9 @@ def project_get(*, user: User, pk, action: Action = Action.VIEW) -> Project:
 def project_history(*, project: Project, limit: int = 50) -> list[dict]:
     """The project's changes, newest first: who, when, and each field's old and new value."""
     records = list(
-        project.history.select_related("history_user").order_by("-history_date", "-history_id")
-        [: limit + 1]
+        project.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : limit + 1
+        ]
     )
     field_names = {f.name: f for f in Project._meta.fields}
     entries = []
@@ -45,12 +46,14 @@ def project_history(*, project: Project, limit: int = 50) -> list[dict]:
         if older is not None:
             for change in newer.diff_against(older).changes:
                 field = field_names.get(change.field)
-                changes.append({
-                    "name": change.field,
-                    "field": field.verbose_name if field else change.field,
-                    "old": _display(field, change.old),
-                    "new": _display(field, change.new),
-                })
+                changes.append(
+                    {
+                        "name": change.field,
+                        "field": field.verbose_name if field else change.field,
+                        "old": _display(field, change.old),
+                        "new": _display(field, change.new),
+                    }
+                )
         entries.append({"record": newer, "changes": changes})
     return entries
 
@@ -86,6 +89,9 @@ def manager_choices(*, user: User) -> QuerySet[User]:
 
 def district_choices(*, user: User) -> list[str]:
     return list(
-        project_list(user=user).exclude(district="").order_by("district")
-        .values_list("district", flat=True).distinct()
+        project_list(user=user)
+        .exclude(district="")
+        .order_by("district")
+        .values_list("district", flat=True)
+        .distinct()
     )

@@ -19,17 +19,36 @@ from portal.models import Organisation, User
 from projects.models import AnnualPlan, Milestone, Project
 
 PROJECT_FIELDS = {
-    "code", "name", "owner", "investor", "end_user", "delivery_mode", "category", "district",
-    "latitude", "longitude", "total_investment", "approved_budget_estimate", "stage", "is_key",
-    "assigned_leader", "project_manager", "planned_start", "planned_finish", "actual_start",
-    "actual_finish", "description",
+    "code",
+    "name",
+    "owner",
+    "investor",
+    "end_user",
+    "delivery_mode",
+    "category",
+    "district",
+    "latitude",
+    "longitude",
+    "total_investment",
+    "approved_budget_estimate",
+    "stage",
+    "is_key",
+    "assigned_leader",
+    "project_manager",
+    "planned_start",
+    "planned_finish",
+    "actual_start",
+    "actual_finish",
+    "description",
 }
 
 
 def _check_fields(data: dict[str, Any], allowed: set[str]) -> None:
     unknown = set(data) - allowed
     if unknown:
-        raise ValidationError(_("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))})
+        raise ValidationError(
+            _("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))}
+        )
 
 
 @transaction.atomic
@@ -92,8 +111,11 @@ def milestones_plan_backwards(
         if days < 0:
             raise ValidationError(_("Days before the target cannot be negative."))
         milestone = Milestone(
-            project=project, name=name, deadline=target - datetime.timedelta(days=days),
-            days_before_target=days, responsible_organisation=responsible_organisation,
+            project=project,
+            name=name,
+            deadline=target - datetime.timedelta(days=days),
+            days_before_target=days,
+            responsible_organisation=responsible_organisation,
             responsible_person=responsible_person,
         )
         milestone._history_user = actor

@@ -1,7 +1,7 @@
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
-from django.contrib.auth.mixins import LoginRequiredMixin
 
 from portal.access import Action
 from portal.views import FilteredListView, ServiceFormView, require
@@ -28,11 +28,15 @@ class ProjectListView(FilteredListView):
 class ProjectDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
         project = selectors.project_get(user=request.user, pk=pk)
-        return render(request, "projects/project_detail.html", {
-            "project": project,
-            "can_change": Project.access_policy.allows(request.user, Action.CHANGE, project),
-            "history": selectors.project_history(project=project),
-        })
+        return render(
+            request,
+            "projects/project_detail.html",
+            {
+                "project": project,
+                "can_change": Project.access_policy.allows(request.user, Action.CHANGE, project),
+                "history": selectors.project_history(project=project),
+            },
+        )
 
 
 class ProjectCreateView(ServiceFormView):
@@ -71,10 +75,12 @@ class ProjectUpdateView(ServiceFormView):
 
     def perform(self, form):
         # Re-read the saved row: the form has already written the typed values onto its instance.
-        project = selectors.project_get(user=self.request.user, pk=self.project.pk,
-                                        action=Action.CHANGE)
-        return services.project_update(actor=self.request.user, project=project,
-                                       **form.cleaned_data)
+        project = selectors.project_get(
+            user=self.request.user, pk=self.project.pk, action=Action.CHANGE
+        )
+        return services.project_update(
+            actor=self.request.user, project=project, **form.cleaned_data
+        )
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "project": self.project}

@@ -32,8 +32,9 @@ def orgs(db):
     group = OrganisationFactory(code="group", name="滨江城投集团", kind=OrganisationKind.GROUP)
     return {
         "group": group,
-        "pmc": OrganisationFactory(code="pmc", name="项目管理中心", kind=OrganisationKind.CENTRE,
-                                   parent=group),
+        "pmc": OrganisationFactory(
+            code="pmc", name="项目管理中心", kind=OrganisationKind.CENTRE, parent=group
+        ),
         "infra": OrganisationFactory(code="infra", name="基础设施公司", parent=group),
         "housing": OrganisationFactory(code="housing", name="保障房公司", parent=group),
     }
@@ -42,9 +43,14 @@ def orgs(db):
 @pytest.fixture
 def personas(orgs):
     def make(username, org, role, functions=(), superuser=False):
-        return UserFactory(username=username, organisation=orgs[org], role=role,
-                           functions=[str(f) for f in functions], is_superuser=superuser,
-                           is_staff=superuser)
+        return UserFactory(
+            username=username,
+            organisation=orgs[org],
+            role=role,
+            functions=[str(f) for f in functions],
+            is_superuser=superuser,
+            is_staff=superuser,
+        )
 
     return {
         "leader": make("leader", "group", Role.LEADER),
@@ -64,8 +70,12 @@ def infra_project(orgs):
 
 @pytest.fixture
 def housing_project(orgs):
-    return ProjectFactory(owner=orgs["housing"], code="BZ-2026-001", name="望江保障性住房项目",
-                          category="affordable_housing")
+    return ProjectFactory(
+        owner=orgs["housing"],
+        code="BZ-2026-001",
+        name="望江保障性住房项目",
+        category="affordable_housing",
+    )
 
 
 @pytest.fixture

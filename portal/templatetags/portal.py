@@ -46,5 +46,10 @@ def sort_link(context, field: str, label: str) -> str:
     elif current == f"-{field}":
         arrow = " ▼"
     title = _("Sort by %(label)s") % {"label": label}
-    return format_html('<a href="?{}" class="text-reset text-decoration-none" title="{}">{}{}</a>',
-                       query.urlencode(), title, label, arrow)
+    return format_html(
+        '<a href="?{}" class="text-reset text-decoration-none" title="{}">{}{}</a>',
+        query.urlencode(),
+        title,
+        label,
+        arrow,
+    )

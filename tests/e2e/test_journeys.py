@@ -11,23 +11,32 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def registry(orgs, personas):
-    ProjectFactory(owner=orgs["infra"], code="JC-2026-001", name="滨河大道快速化改造工程",
-                   is_key=True)
-    ProjectFactory(owner=orgs["housing"], code="BZ-2026-001", name="望江保障性住房项目",
-                   category="affordable_housing")
+    ProjectFactory(
+        owner=orgs["infra"], code="JC-2026-001", name="滨河大道快速化改造工程", is_key=True
+    )
+    ProjectFactory(
+        owner=orgs["housing"],
+        code="BZ-2026-001",
+        name="望江保障性住房项目",
+        category="affordable_housing",
+    )
     return personas
 
 
-@pytest.mark.parametrize(("username", "codes", "admin_link"), [
-    ("leader", ["BZ-2026-001", "JC-2026-001"], False),
-    ("officer", ["BZ-2026-001", "JC-2026-001"], False),
-    ("admin", ["BZ-2026-001", "JC-2026-001"], True),
-    ("manager", ["JC-2026-001"], False),
-    ("reporter", ["JC-2026-001"], False),
-    ("reporter2", ["BZ-2026-001"], False),
-])
-def test_each_role_logs_in_and_sees_its_navigation_and_projects(registry, login, username,
-                                                                codes, admin_link):
+@pytest.mark.parametrize(
+    ("username", "codes", "admin_link"),
+    [
+        ("leader", ["BZ-2026-001", "JC-2026-001"], False),
+        ("officer", ["BZ-2026-001", "JC-2026-001"], False),
+        ("admin", ["BZ-2026-001", "JC-2026-001"], True),
+        ("manager", ["JC-2026-001"], False),
+        ("reporter", ["JC-2026-001"], False),
+        ("reporter2", ["BZ-2026-001"], False),
+    ],
+)
+def test_each_role_logs_in_and_sees_its_navigation_and_projects(
+    registry, login, username, codes, admin_link
+):
     page = login(username)
     nav = page.get_by_test_id("nav")
     expect(nav.locator('[data-nav="projects"]')).to_have_text("项目")

@@ -1,7 +1,9 @@
 """The demo generator: the group of DOMAIN.md, one user per role, deterministic."""
 
 import datetime
+import io
 
+import pytest
 from django.core.management import call_command
 
 from portal.access import Action
@@ -12,18 +14,32 @@ TODAY = "2026-11-20"
 
 
 def seed(*args):
-    call_command("seed_demo", "--today", TODAY, *args, stdout=open("/dev/null", "w"))
+    call_command("seed_demo", "--today", TODAY, *args, stdout=io.StringIO())
 
 
 def test_it_makes_the_group_and_a_user_per_role(db):
     seed()
     assert set(Organisation.objects.values_list("code", flat=True)) == {
-        "group", "pmc", "pmd", "project", "infra", "asset", "realestate", "housing"}
+        "group",
+        "pmc",
+        "pmd",
+        "project",
+        "infra",
+        "asset",
+        "realestate",
+        "housing",
+    }
     roles = dict(User.objects.values_list("username", "role"))
-    assert {k: roles[k] for k in ["leader", "officer", "admin", "manager", "reporter",
-                                  "reporter2"]} == {
-        "leader": "leader", "officer": "officer", "admin": "admin", "manager": "manager",
-        "reporter": "reporter", "reporter2": "reporter"}
+    assert {
+        k: roles[k] for k in ["leader", "officer", "admin", "manager", "reporter", "reporter2"]
+    } == {
+        "leader": "leader",
+        "officer": "officer",
+        "admin": "admin",
+        "manager": "manager",
+        "reporter": "reporter",
+        "reporter2": "reporter",
+    }
     for username in ["leader", "officer", "admin", "manager", "reporter", "reporter2"]:
         assert User.objects.get(username=username).check_password("portal-demo")
     assert User.objects.get(username="manager").organisation.code == "infra"
@@ -44,20 +60,26 @@ def test_it_makes_a_believable_registry(db):
     for project in projects:
         project.full_clean()  # every generated row passes the model's own rules
     assert AnnualPlan.objects.filter(year=2026).count() > 30
-    assert Milestone.objects.filter(actual_date__isnull=True,
-                                    deadline__lt=datetime.date(2026, 11, 20)).exists()
+    assert Milestone.objects.filter(
+        actual_date__isnull=True, deadline__lt=datetime.date(2026, 11, 20)
+    ).exists()
     assert Project.history.count() == projects.count()
 
 
-def test_it_is_deterministic_for_a_seed(db):
+@pytest.mark.django_db(transaction=True)  # --reset flushes: not inside a test transaction
+def test_it_is_deterministic_for_a_seed():
     seed("--seed", "7")
     first = list(Project.objects.order_by("code").values_list("code", "name", "total_investment"))
     seed("--seed", "7", "--reset")
-    assert list(Project.objects.order_by("code").values_list(
-        "code", "name", "total_investment")) == first
+    assert (
+        list(Project.objects.order_by("code").values_list("code", "name", "total_investment"))
+        == first
+    )
     seed("--seed", "8", "--reset")
-    assert list(Project.objects.order_by("code").values_list(
-        "code", "name", "total_investment")) != first
+    assert (
+        list(Project.objects.order_by("code").values_list("code", "name", "total_investment"))
+        != first
+    )
 
 
 def test_it_runs_once_unless_reset(db):
@@ -72,9 +94,11 @@ def test_each_demo_user_sees_their_scope(db):
     reporter = User.objects.get(username="reporter")
     reporter2 = User.objects.get(username="reporter2")
     leader = User.objects.get(username="leader")
-    assert set(Project.objects.for_user(reporter).values_list("owner__code", flat=True)) \
-        == {"infra"}
-    assert set(Project.objects.for_user(reporter2).values_list("owner__code", flat=True)) \
-        == {"housing"}
+    assert set(Project.objects.for_user(reporter).values_list("owner__code", flat=True)) == {
+        "infra"
+    }
+    assert set(Project.objects.for_user(reporter2).values_list("owner__code", flat=True)) == {
+        "housing"
+    }
     assert Project.objects.for_user(leader).count() == 40
     assert not Project.objects.for_user(leader, Action.CHANGE).exists()

@@ -19,9 +19,17 @@ def detail(project):
 
 
 def new_project(**overrides):
-    return {"code": "JC-2026-077", "name": "白沙河水环境治理工程", "owner": "infra",
-            "category": "river", "stage": "design", "total_investment": "56000000.00",
-            "planned_start": "2026-05-01", "planned_finish": "2027-10-31", **overrides}
+    return {
+        "code": "JC-2026-077",
+        "name": "白沙河水环境治理工程",
+        "owner": "infra",
+        "category": "river",
+        "stage": "design",
+        "total_investment": "56000000.00",
+        "planned_start": "2026-05-01",
+        "planned_finish": "2027-10-31",
+        **overrides,
+    }
 
 
 def test_it_refuses_anonymous_callers_with_401(infra_project):
@@ -35,8 +43,11 @@ def test_it_lists_only_projects_in_scope(api_for, persona, infra_project, housin
     response = api_for(persona).get(LIST)
     assert response.status_code == 200
     codes = {row["code"] for row in response.json()["results"]}
-    expected = {"manager": {"JC-2026-001"}, "reporter": {"JC-2026-001"},
-                "reporter2": {"BZ-2026-001"}}.get(persona, {"JC-2026-001", "BZ-2026-001"})
+    expected = {
+        "manager": {"JC-2026-001"},
+        "reporter": {"JC-2026-001"},
+        "reporter2": {"BZ-2026-001"},
+    }.get(persona, {"JC-2026-001", "BZ-2026-001"})
     assert codes == expected
 
 
@@ -48,8 +59,9 @@ def test_it_answers_404_for_a_project_out_of_scope(api_for, persona, infra_proje
 
 @pytest.mark.parametrize("persona", ALL)
 def test_it_lets_only_changers_patch(api_for, persona, infra_project):
-    response = api_for(persona).patch(detail(infra_project), {"name": "改名后的工程"},
-                                      format="json")
+    response = api_for(persona).patch(
+        detail(infra_project), {"name": "改名后的工程"}, format="json"
+    )
     expected = 200 if persona in CHANGERS_OF_INFRA else (403 if persona in SEES_INFRA else 404)
     assert response.status_code == expected, response.content
     infra_project.refresh_from_db()
@@ -72,22 +84,24 @@ def test_it_refuses_a_manager_creating_in_another_subsidiary(api_for, orgs):
 
 
 def test_it_refuses_moving_a_project_out_of_the_managers_subsidiary(api_for, infra_project):
-    response = api_for("manager").patch(detail(infra_project), {"owner": "housing"},
-                                        format="json")
+    response = api_for("manager").patch(detail(infra_project), {"owner": "housing"}, format="json")
     assert response.status_code == 400
     infra_project.refresh_from_db()
     assert infra_project.owner.code == "infra"
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    (new_project(code="JC-2026-001"), "code"),
-    (new_project(total_investment="-1"), "total_investment"),
-    (new_project(planned_finish="2026-01-01"), "planned_finish"),
-    (new_project(stage="demolished"), "stage"),
-    (new_project(total_investment="lots"), "total_investment"),
-    (new_project(owner="nosuch"), "owner"),
-    (new_project(latitude="95", longitude="114"), "latitude"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        (new_project(code="JC-2026-001"), "code"),
+        (new_project(total_investment="-1"), "total_investment"),
+        (new_project(planned_finish="2026-01-01"), "planned_finish"),
+        (new_project(stage="demolished"), "stage"),
+        (new_project(total_investment="lots"), "total_investment"),
+        (new_project(owner="nosuch"), "owner"),
+        (new_project(latitude="95", longitude="114"), "latitude"),
+    ],
+)
 def test_it_answers_bad_data_with_400_and_the_field(api_for, infra_project, payload, field):
     response = api_for("officer").post(LIST, payload, format="json")
     assert response.status_code == 400
@@ -153,8 +167,9 @@ def test_it_accepts_a_token(personas, infra_project):
 
 
 def test_it_issues_a_token_for_a_username_and_password(personas, db):
-    response = APIClient().post(reverse("api-token"),
-                                {"username": "reporter", "password": "portal-demo"})
+    response = APIClient().post(
+        reverse("api-token"), {"username": "reporter", "password": "portal-demo"}
+    )
     assert response.status_code == 200
     assert Token.objects.get(user=personas["reporter"]).key == response.json()["token"]
     wrong = APIClient().post(reverse("api-token"), {"username": "reporter", "password": "x"})
@@ -166,8 +181,11 @@ def test_the_api_list_costs_the_same_queries_for_3_or_30_projects(
     api_for, orgs, personas, count, django_assert_num_queries
 ):
     for index in range(count):
-        ProjectFactory(owner=orgs["infra"] if index % 2 else orgs["housing"],
-                       assigned_leader=personas["leader"], project_manager=personas["manager"])
+        ProjectFactory(
+            owner=orgs["infra"] if index % 2 else orgs["housing"],
+            assigned_leader=personas["leader"],
+            project_manager=personas["manager"],
+        )
     api = api_for("officer")
     # 1 district choices of the FilterSet, 2 owner choices, 3 count, 4 the page with joins.
     with django_assert_num_queries(4):

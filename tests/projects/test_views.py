@@ -15,21 +15,28 @@ SEES_INFRA = {"leader", "officer", "officer_design", "admin", "manager", "report
 
 
 def test_it_sends_anonymous_users_to_log_in(client, infra_project):
-    for url in [reverse("projects:list"), infra_project.get_absolute_url(),
-                reverse("projects:create"), reverse("projects:update", args=[infra_project.pk])]:
+    for url in [
+        reverse("projects:list"),
+        infra_project.get_absolute_url(),
+        reverse("projects:create"),
+        reverse("projects:update", args=[infra_project.pk]),
+    ]:
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
 
 
 @pytest.mark.parametrize("persona", ALL)
-def test_it_lists_exactly_the_projects_in_scope(client_for, persona, infra_project,
-                                                 housing_project):
+def test_it_lists_exactly_the_projects_in_scope(
+    client_for, persona, infra_project, housing_project
+):
     response = client_for(persona).get(reverse("projects:list"))
     assert response.status_code == 200
     codes = {p.code for p in response.context["page_obj"]}
     expected = {
-        "manager": {"JC-2026-001"}, "reporter": {"JC-2026-001"}, "reporter2": {"BZ-2026-001"},
+        "manager": {"JC-2026-001"},
+        "reporter": {"JC-2026-001"},
+        "reporter2": {"BZ-2026-001"},
     }.get(persona, {"JC-2026-001", "BZ-2026-001"})
     assert codes == expected
 
@@ -52,8 +59,9 @@ def test_it_lets_only_changers_open_the_edit_form(client_for, persona, infra_pro
 
 
 @pytest.mark.parametrize("persona", ALL)
-def test_it_offers_the_create_form_to_centre_officers_managers_and_admins(client_for, persona,
-                                                                          orgs):
+def test_it_offers_the_create_form_to_centre_officers_managers_and_admins(
+    client_for, persona, orgs
+):
     response = client_for(persona).get(reverse("projects:create"))
     assert response.status_code == (200 if persona in CHANGERS_OF_INFRA else 403)
     if persona == "manager":
@@ -63,9 +71,15 @@ def test_it_offers_the_create_form_to_centre_officers_managers_and_admins(client
 
 def _form_data(project_or_none=None, **overrides):
     data = {
-        "code": "JC-2026-050", "name": "新港路新建工程", "owner": "", "category": "road",
-        "district": "江北区", "delivery_mode": "agent_build", "stage": "design",
-        "total_investment": "85000000", "planned_start": "2026-03-01",
+        "code": "JC-2026-050",
+        "name": "新港路新建工程",
+        "owner": "",
+        "category": "road",
+        "district": "江北区",
+        "delivery_mode": "agent_build",
+        "stage": "design",
+        "total_investment": "85000000",
+        "planned_start": "2026-03-01",
         "planned_finish": "2027-12-31",
     }
     data.update(overrides)
@@ -85,28 +99,40 @@ def test_it_registers_a_project_and_records_who_did_it(client_for, orgs, persona
 
 def test_it_lets_a_manager_register_only_in_its_own_subsidiary(client_for, orgs):
     response = client_for("manager").post(
-        reverse("projects:create"), _form_data(owner=orgs["housing"].pk))
+        reverse("projects:create"), _form_data(owner=orgs["housing"].pk)
+    )
     assert response.status_code == 200
     assert "owner" in response.context["form"].errors
     assert not Project.objects.filter(code="JC-2026-050").exists()
 
 
-@pytest.mark.parametrize(("overrides", "field", "message"), [
-    ({"code": "JC-2026-001"}, "code", "A project with this code already exists."),
-    ({"total_investment": "-5"}, "total_investment", "Amounts cannot be negative."),
-    ({"planned_finish": "2025-01-01"}, "planned_finish",
-     "The planned finish cannot be before the planned start."),
-    ({"actual_finish": "2026-01-01"}, "actual_start", "A project that has finished must have started."),
-    ({"latitude": "30.5"}, "longitude", "Give both latitude and longitude, or neither."),
-    ({"code": "JC 2026/1"}, "code", "Use letters, digits, '-' and '_' only."),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"code": "JC-2026-001"}, "code", "A project with this code already exists."),
+        ({"total_investment": "-5"}, "total_investment", "Amounts cannot be negative."),
+        (
+            {"planned_finish": "2025-01-01"},
+            "planned_finish",
+            "The planned finish cannot be before the planned start.",
+        ),
+        (
+            {"actual_finish": "2026-01-01"},
+            "actual_start",
+            "A project that has finished must have started.",
+        ),
+        ({"latitude": "30.5"}, "longitude", "Give both latitude and longitude, or neither."),
+        ({"code": "JC 2026/1"}, "code", "Use letters, digits, '-' and '_' only."),
+    ],
+)
 def test_it_refuses_bad_input_next_to_the_field_and_keeps_what_was_typed(
     client_for, orgs, infra_project, overrides, field, message, settings
 ):
     settings.LANGUAGE_CODE = "en"
     data = _form_data(owner=orgs["infra"].pk, **overrides)
-    response = client_for("officer").post(reverse("projects:create"), data,
-                                          HTTP_ACCEPT_LANGUAGE="en")
+    response = client_for("officer").post(
+        reverse("projects:create"), data, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 200
     form = response.context["form"]
     assert form.errors[field] == [message]
@@ -118,14 +144,20 @@ def test_it_refuses_bad_input_next_to_the_field_and_keeps_what_was_typed(
 
 def test_it_shows_validation_messages_in_chinese_by_default(client_for, orgs, infra_project):
     response = client_for("officer").post(
-        reverse("projects:create"), _form_data(owner=orgs["infra"].pk, total_investment="-1"))
+        reverse("projects:create"), _form_data(owner=orgs["infra"].pk, total_investment="-1")
+    )
     assert "金额不能为负数" in response.content.decode()
 
 
 def test_it_saves_an_edit_and_shows_the_change_in_the_history(client_for, infra_project):
     client = client_for("manager")
-    data = _form_data(code=infra_project.code, owner=infra_project.owner.pk,
-                      name=infra_project.name, stage="tendering", total_investment="130000000")
+    data = _form_data(
+        code=infra_project.code,
+        owner=infra_project.owner.pk,
+        name=infra_project.name,
+        stage="tendering",
+        total_investment="130000000",
+    )
     response = client.post(reverse("projects:update", args=[infra_project.pk]), data)
     assert response.status_code == 302
     infra_project.refresh_from_db()
@@ -142,19 +174,36 @@ def test_it_saves_an_edit_and_shows_the_change_in_the_history(client_for, infra_
 def test_it_refuses_a_post_to_another_subsidiarys_project(client_for, housing_project):
     response = client_for("manager").post(
         reverse("projects:update", args=[housing_project.pk]),
-        _form_data(owner=housing_project.owner.pk))
+        _form_data(owner=housing_project.owner.pk),
+    )
     assert response.status_code == 404
     housing_project.refresh_from_db()
     assert housing_project.code == "BZ-2026-001"
 
 
 def test_it_filters_searches_and_sorts_the_list(client_for, orgs):
-    ProjectFactory(owner=orgs["infra"], code="A-1", name="清水河综合整治工程", category="river",
-                   is_key=True, total_investment=Decimal("5000000"))
-    ProjectFactory(owner=orgs["infra"], code="A-2", name="滨河大道新建工程", district="高新区",
-                   total_investment=Decimal("9000000"))
-    ProjectFactory(owner=orgs["housing"], code="B-1", name="望江人才公寓项目",
-                   category="talent_apartment", total_investment=Decimal("7000000"))
+    ProjectFactory(
+        owner=orgs["infra"],
+        code="A-1",
+        name="清水河综合整治工程",
+        category="river",
+        is_key=True,
+        total_investment=Decimal("5000000"),
+    )
+    ProjectFactory(
+        owner=orgs["infra"],
+        code="A-2",
+        name="滨河大道新建工程",
+        district="高新区",
+        total_investment=Decimal("9000000"),
+    )
+    ProjectFactory(
+        owner=orgs["housing"],
+        code="B-1",
+        name="望江人才公寓项目",
+        category="talent_apartment",
+        total_investment=Decimal("7000000"),
+    )
     client = client_for("leader")
 
     def codes(**params):
@@ -172,8 +221,9 @@ def test_it_filters_searches_and_sorts_the_list(client_for, orgs):
 
 
 def test_it_answers_an_htmx_filter_with_the_table_only(client_for, infra_project):
-    response = client_for("officer").get(reverse("projects:list"), {"q": "滨河"},
-                                         HTTP_HX_REQUEST="true")
+    response = client_for("officer").get(
+        reverse("projects:list"), {"q": "滨河"}, HTTP_HX_REQUEST="true"
+    )
     html = response.content.decode()
     assert 'data-testid="project-table"' in html
     assert "<html" not in html
@@ -194,8 +244,9 @@ def test_the_list_costs_the_same_queries_for_3_or_30_projects(
 ):
     for index in range(count):
         owner = orgs["infra"] if index % 2 else orgs["housing"]
-        ProjectFactory(owner=owner, assigned_leader=personas["leader"],
-                       project_manager=personas["manager"])
+        ProjectFactory(
+            owner=owner, assigned_leader=personas["leader"], project_manager=personas["manager"]
+        )
     client = client_for("officer")
     # 1 session, 2 user with organisation, 3 district choices of the filter, 4 count for the
     # paginator, 5 owner choices of the filter, 6 the page with owner/leader/manager joined.
@@ -204,11 +255,13 @@ def test_the_list_costs_the_same_queries_for_3_or_30_projects(
     assert response.status_code == 200
 
 
-def test_the_detail_page_costs_a_fixed_number_of_queries(client_for, infra_project, personas,
-                                                        django_assert_num_queries):
+def test_the_detail_page_costs_a_fixed_number_of_queries(
+    client_for, infra_project, personas, django_assert_num_queries
+):
     for index in range(5):
-        MilestoneFactory(project=infra_project, name=f"节点{index}",
-                         deadline=datetime.date(2026, 1 + index, 1))
+        MilestoneFactory(
+            project=infra_project, name=f"节点{index}", deadline=datetime.date(2026, 1 + index, 1)
+        )
     client = client_for("officer")
     # 1 session, 2 user with organisation, 3 project with owner/leader/manager, 4 annual plans,
     # 5 milestones with their organisations, 6 history records with their users.

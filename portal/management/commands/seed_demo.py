@@ -19,12 +19,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
-        parser.add_argument("--projects", type=int, default=96,
-                            help="number of projects (default 96; 10000 for benchmarks)")
-        parser.add_argument("--today", type=datetime.date.fromisoformat, default=None,
-                            help="the date the data is generated around (default: today)")
-        parser.add_argument("--reset", action="store_true",
-                            help="empty the whole database first (manage.py flush)")
+        parser.add_argument(
+            "--projects",
+            type=int,
+            default=96,
+            help="number of projects (default 96; 10000 for benchmarks)",
+        )
+        parser.add_argument(
+            "--today",
+            type=datetime.date.fromisoformat,
+            default=None,
+            help="the date the data is generated around (default: today)",
+        )
+        parser.add_argument(
+            "--reset", action="store_true", help="empty the whole database first (manage.py flush)"
+        )
 
     def handle(self, *args, seed, projects, today, reset, **options):
         from django.utils import timezone
@@ -35,15 +44,21 @@ class Command(BaseCommand):
             self.stdout.write("The demo data is already there; nothing to do (use --reset).")
             return
         started = time.monotonic()
-        ctx = demo.DemoContext(rng=random.Random(seed), today=today or timezone.localdate(),
-                               projects=projects, log=self.stdout.write)
+        ctx = demo.DemoContext(
+            rng=random.Random(seed),
+            today=today or timezone.localdate(),
+            projects=projects,
+            log=self.stdout.write,
+        )
         if reset:
             call_command("flush", interactive=False, verbosity=0)
         with transaction.atomic():
             for step in demo.steps():
                 self.stdout.write(f"{step.name}:")
                 step.run(ctx)
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready in {time.monotonic() - started:.1f}s (seed {seed}, today "
-            f"{ctx.today}). Log in with any demo user and the password '{demo.DEMO_PASSWORD}'."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready in {time.monotonic() - started:.1f}s (seed {seed}, today "
+                f"{ctx.today}). Log in with any demo user and the password '{demo.DEMO_PASSWORD}'."
+            )
+        )
