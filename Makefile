@@ -54,10 +54,12 @@ format: $(BIN)/.installed
 migrations: $(BIN)/.installed
 	$(BIN)/python manage.py makemigrations
 
-# Extract and compile translations (needs GNU gettext: apt-get install gettext).
+# Extract and compile translations (needs GNU gettext: apt-get install gettext), then list any
+# string still without a Chinese translation. Translate with scripts/po_set.py or by hand.
 messages: $(BIN)/.installed
-	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=static/vendor --no-obsolete
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=static/vendor --no-obsolete
 	$(BIN)/python manage.py compilemessages --ignore=.venv
+	$(BIN)/python scripts/po_set.py locale/zh_Hans/LC_MESSAGES/django.po
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -1,11 +1,12 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from portal.choices import Role
 from portal.forms import BootstrapFormMixin, DateInput
-from portal.models import User
+from portal.models import Organisation, User
 from projects import selectors
-from projects.models import Project
+from projects.models import AnnualPlan, Milestone, Project
 
 
 class ProjectForm(BootstrapFormMixin, forms.ModelForm):
@@ -55,3 +56,83 @@ class ProjectForm(BootstrapFormMixin, forms.ModelForm):
             role=Role.LEADER, is_active=True
         )
         self.fields["project_manager"].queryset = selectors.manager_choices(user=user)
+
+
+class AnnualPlanForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = AnnualPlan
+        fields = ["year", "planned_investment", "year_end_target"]
+        help_texts = {
+            "year": _("Saving a year that already has a plan replaces that plan."),
+            "planned_investment": _("In yuan."),
+        }
+
+
+class MilestoneForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = [
+            "name",
+            "deadline",
+            "responsible_organisation",
+            "responsible_person",
+            "arrangement",
+            "actual_date",
+        ]
+        widgets = {
+            "deadline": DateInput(),
+            "actual_date": DateInput(),
+            "arrangement": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible_organisation"].queryset = Organisation.objects.filter(
+            is_active=True
+        )
+
+
+DEFAULT_NODES = "开工, 540\n基础完成, 400\n主体结构封顶, 240\n竣工验收, 30\n交付使用, 0"
+
+
+class BattleMapForm(BootstrapFormMixin, forms.Form):
+    """Work a battle map backwards from the target date (倒排工期): one node per line."""
+
+    target = forms.DateField(label=_("Target date"), widget=DateInput())
+    responsible_organisation = forms.ModelChoiceField(
+        label=_("Responsible organisation"), queryset=Organisation.objects.filter(is_active=True)
+    )
+    responsible_person = forms.CharField(
+        label=_("Responsible person"), max_length=50, required=False
+    )
+    nodes = forms.CharField(
+        label=_("Nodes"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        initial=DEFAULT_NODES,
+        help_text=_("One node per line: name, days before the target."),
+    )
+
+    def clean_nodes(self) -> list[tuple[str, int]]:
+        parsed = []
+        for number, line in enumerate(self.cleaned_data["nodes"].splitlines(), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            name, _sep, days = line.replace("，", ",").rpartition(",")
+            name = name.strip()
+            try:
+                days_before = int(days.strip())
+            except ValueError:
+                days_before = -1
+            if not name or days_before < 0:
+                raise ValidationError(
+                    _(
+                        "Line %(number)s: write a node name, a comma and a whole number of days "
+                        "(0 or more)."
+                    ),
+                    params={"number": number},
+                )
+            parsed.append((name, days_before))
+        if not parsed:
+            raise ValidationError(_("Give at least one node."))
+        return parsed

@@ -91,6 +91,33 @@ def annual_plan_set(
     return plan
 
 
+MILESTONE_FIELDS = {
+    "name",
+    "deadline",
+    "days_before_target",
+    "responsible_organisation",
+    "responsible_person",
+    "arrangement",
+    "actual_date",
+}
+
+
+@transaction.atomic
+def milestone_save(
+    *, actor: User, project: Project, milestone: Milestone | None = None, **data: Any
+) -> Milestone:
+    """Add a battle-map node to `project`, or change one of its nodes (e.g. record that it was
+    reached). Caller: `actor` may change this project; `milestone` belongs to it."""
+    _check_fields(data, MILESTONE_FIELDS)
+    milestone = milestone or Milestone(project=project)
+    for name, value in data.items():
+        setattr(milestone, name, value)
+    milestone._history_user = actor
+    milestone.full_clean()
+    milestone.save()
+    return milestone
+
+
 @transaction.atomic
 def milestones_plan_backwards(
     *,

@@ -8,4 +8,12 @@ urlpatterns = [
     path("new/", views.ProjectCreateView.as_view(), name="create"),
     path("<int:pk>/", views.ProjectDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.ProjectUpdateView.as_view(), name="update"),
+    path("<int:pk>/plans/", views.AnnualPlanSetView.as_view(), name="plan-set"),
+    path("<int:pk>/milestones/new/", views.MilestoneCreateView.as_view(), name="milestone-create"),
+    path(
+        "<int:pk>/milestones/<int:milestone>/",
+        views.MilestoneUpdateView.as_view(),
+        name="milestone-update",
+    ),
+    path("<int:pk>/milestones/plan/", views.BattleMapPlanView.as_view(), name="battle-map-plan"),
 ]

@@ -1,5 +1,6 @@
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
@@ -7,8 +8,8 @@ from portal.access import Action
 from portal.views import FilteredListView, ServiceFormView, require
 from projects import selectors, services
 from projects.filters import ProjectFilterSet
-from projects.forms import ProjectForm
-from projects.models import Project
+from projects.forms import AnnualPlanForm, BattleMapForm, MilestoneForm, ProjectForm
+from projects.models import Milestone, Project
 
 
 class ProjectListView(FilteredListView):
@@ -84,3 +85,92 @@ class ProjectUpdateView(ServiceFormView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "project": self.project}
+
+
+class ProjectChangeMixin:
+    """For pages that change one project: 404 if the user cannot see it, 403 if they can see
+    it but may not change it. Sets `self.project`."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            project = selectors.project_get(user=request.user, pk=kwargs["pk"])
+            require(Project.access_policy.allows(request.user, Action.CHANGE, project))
+            self.project = project
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "project": self.project}
+
+    def get_success_url(self) -> str:
+        return self.project.get_absolute_url()
+
+
+class AnnualPlanSetView(ProjectChangeMixin, ServiceFormView):
+    form_class = AnnualPlanForm
+    template_name = "projects/child_form.html"
+    success_message = _("The annual plan %(object)s was saved.")
+    extra_context = {"title": _("Annual plan")}
+
+    def perform(self, form):
+        return services.annual_plan_set(
+            actor=self.request.user, project=self.project, **form.cleaned_data
+        )
+
+
+class MilestoneCreateView(ProjectChangeMixin, ServiceFormView):
+    form_class = MilestoneForm
+    template_name = "projects/child_form.html"
+    success_message = _("The node %(object)s was saved.")
+    extra_context = {"title": _("Battle-map node")}
+
+    def get_initial(self):
+        return {"responsible_organisation": self.project.owner}
+
+    def perform(self, form):
+        return services.milestone_save(
+            actor=self.request.user, project=self.project, **form.cleaned_data
+        )
+
+
+class MilestoneUpdateView(MilestoneCreateView):
+    def get_form_kwargs(self):
+        self.milestone = get_object_or_404(
+            Milestone, project=self.project, pk=self.kwargs["milestone"]
+        )
+        return {**super().get_form_kwargs(), "instance": self.milestone}
+
+    def get_initial(self):
+        return {}
+
+    def perform(self, form):
+        return services.milestone_save(
+            actor=self.request.user,
+            project=self.project,
+            milestone=self.milestone,
+            **form.cleaned_data,
+        )
+
+
+class BattleMapPlanView(ProjectChangeMixin, ServiceFormView):
+    form_class = BattleMapForm
+    template_name = "projects/child_form.html"
+    extra_context = {"title": _("Work the battle map backwards from the target")}
+
+    def get_initial(self):
+        return {
+            "target": self.project.planned_finish,
+            "responsible_organisation": self.project.owner,
+        }
+
+    def perform(self, form):
+        data = form.cleaned_data
+        created = services.milestones_plan_backwards(
+            actor=self.request.user,
+            project=self.project,
+            target=data["target"],
+            nodes=data["nodes"],
+            responsible_organisation=data["responsible_organisation"],
+            responsible_person=data["responsible_person"],
+        )
+        messages.success(self.request, _("%(count)s nodes were added.") % {"count": len(created)})
+        return self.project

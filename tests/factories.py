@@ -43,6 +43,7 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Project
 
+    owner = factory.SubFactory(OrganisationFactory)
     code = factory.Sequence(lambda n: f"T-2026-{n:04d}")
     name = factory.Sequence(lambda n: f"测试道路工程{n}")
     category = Category.ROAD
