@@ -6,13 +6,14 @@ Usage: .venv/bin/python scripts/po_set.py locale/zh_Hans/LC_MESSAGES/django.po m
 
 import json
 import sys
+from pathlib import Path
 
 import polib
 
 
 def main(po_path: str, mapping_path: str | None = None) -> int:
     po = polib.pofile(po_path, wrapwidth=100)
-    mapping = json.load(open(mapping_path, encoding="utf-8")) if mapping_path else {}
+    mapping = json.loads(Path(mapping_path).read_text("utf-8")) if mapping_path else {}
     for entry in po:
         if entry.msgid in mapping:
             entry.msgstr = mapping[entry.msgid]
