@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -12,12 +13,20 @@ class ProjectFilterSet(django_filters.FilterSet):
     """Filters of the project list; the HTML list and the API use this same class."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    owner = django_filters.ChoiceFilter(field_name="owner__code", choices=[], label=_("Subsidiary"))
+    owner = django_filters.ChoiceFilter(
+        field_name="owner__code", choices=[], label=_("Subsidiary"), empty_label=_("All")
+    )
     stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, label=_("Stage"))
-    category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category"))
-    is_key = django_filters.BooleanFilter(label=_("Key project"))
-    district = django_filters.ChoiceFilter(choices=[], label=_("District"))
+    category = django_filters.ChoiceFilter(
+        choices=Category.choices, label=_("Category"), empty_label=_("All")
+    )
+    is_key = django_filters.BooleanFilter(
+        label=_("Key project"),
+        widget=forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))]),
+    )
+    district = django_filters.ChoiceFilter(choices=[], label=_("District"), empty_label=_("All"))
     o = django_filters.OrderingFilter(
+        empty_label=_("Default"),
         fields=(
             ("code", "code"),
             ("name", "name"),
@@ -52,10 +61,10 @@ class ProjectFilterSet(django_filters.FilterSet):
         if not hasattr(self, "_form"):
             form = super().form
             user = self.request.user
-            form.fields["owner"].choices = [("", "---------")] + [
+            form.fields["owner"].choices = [
                 (o.code, str(o)) for o in selectors.visible_owners(user=user)
             ]
-            form.fields["district"].choices = [("", "---------")] + [
+            form.fields["district"].choices = [
                 (d, d) for d in selectors.district_choices(user=user)
             ]
         return self._form

@@ -25,8 +25,9 @@ def urls(project, milestone):
 
 
 @pytest.mark.parametrize("persona", ALL)
-def test_each_role_reaches_the_plan_and_battle_map_forms_as_allowed(client_for, persona,
-                                                                    infra_project):
+def test_each_role_reaches_the_plan_and_battle_map_forms_as_allowed(
+    client_for, persona, infra_project
+):
     milestone = MilestoneFactory(project=infra_project)
     client = client_for(persona)
     expected = 200 if persona in CHANGERS_OF_INFRA else (403 if persona in SEES_INFRA else 404)
@@ -55,7 +56,8 @@ def test_it_sets_and_then_replaces_a_years_plan(client_for, personas, infra_proj
 def test_it_refuses_a_negative_plan_next_to_the_field(client_for, infra_project):
     response = client_for("officer").post(
         reverse("projects:plan-set", args=[infra_project.pk]),
-        {"year": 2026, "planned_investment": "-1", "year_end_target": "封顶"})
+        {"year": 2026, "planned_investment": "-1", "year_end_target": "封顶"},
+    )
     assert response.status_code == 200
     assert "planned_investment" in response.context["form"].errors
     assert not AnnualPlan.objects.exists()
@@ -65,8 +67,12 @@ def test_it_refuses_a_negative_plan_next_to_the_field(client_for, infra_project)
 def test_it_records_a_node_reached_but_not_in_the_future(client_for, infra_project):
     milestone = MilestoneFactory(project=infra_project, deadline=datetime.date(2026, 11, 1))
     url = reverse("projects:milestone-update", args=[infra_project.pk, milestone.pk])
-    data = {"name": milestone.name, "deadline": "2026-11-01",
-            "responsible_organisation": infra_project.owner.pk, "actual_date": "2026-12-01"}
+    data = {
+        "name": milestone.name,
+        "deadline": "2026-11-01",
+        "responsible_organisation": infra_project.owner.pk,
+        "actual_date": "2026-12-01",
+    }
     future = client_for("officer").post(url, data)
     assert "actual_date" in future.context["form"].errors
     data["actual_date"] = "2026-11-10"
@@ -79,11 +85,19 @@ def test_it_records_a_node_reached_but_not_in_the_future(client_for, infra_proje
 def test_it_works_the_battle_map_backwards_from_the_target(client_for, infra_project, orgs):
     response = client_for("officer").post(
         reverse("projects:battle-map-plan", args=[infra_project.pk]),
-        {"target": "2027-06-30", "responsible_organisation": orgs["infra"].pk,
-         "responsible_person": "张伟", "nodes": "开工, 540\n主体结构封顶，240\n交付使用, 0"})
+        {
+            "target": "2027-06-30",
+            "responsible_organisation": orgs["infra"].pk,
+            "responsible_person": "张伟",
+            "nodes": "开工, 540\n主体结构封顶，240\n交付使用, 0",
+        },
+    )
     assert response.status_code == 302
-    nodes = list(Milestone.objects.filter(project=infra_project)
-                 .values_list("name", "deadline", "days_before_target"))
+    nodes = list(
+        Milestone.objects.filter(project=infra_project).values_list(
+            "name", "deadline", "days_before_target"
+        )
+    )
     assert nodes == [
         ("开工", datetime.date(2026, 1, 6), 540),
         ("主体结构封顶", datetime.date(2026, 11, 2), 240),
@@ -95,7 +109,8 @@ def test_it_works_the_battle_map_backwards_from_the_target(client_for, infra_pro
 def test_it_names_the_bad_line_of_a_battle_map(client_for, infra_project, orgs, nodes):
     response = client_for("officer").post(
         reverse("projects:battle-map-plan", args=[infra_project.pk]),
-        {"target": "2027-06-30", "responsible_organisation": orgs["infra"].pk, "nodes": nodes})
+        {"target": "2027-06-30", "responsible_organisation": orgs["infra"].pk, "nodes": nodes},
+    )
     assert response.status_code == 200
     assert "nodes" in response.context["form"].errors
     assert nodes.strip() in response.content.decode()  # what was typed stays
