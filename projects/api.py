@@ -12,7 +12,7 @@ from portal.api import ScopedObjectPermission
 from portal.models import Organisation, User
 from projects import selectors, services
 from projects.filters import ProjectFilterSet
-from projects.models import AnnualPlan, Milestone, Project
+from projects.models import PROJECT_EDITABLE_FIELDS, AnnualPlan, Milestone, Project
 
 
 class AnnualPlanSerializer(serializers.ModelSerializer):
@@ -61,34 +61,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Project
-        fields = [
-            "id",
-            "url",
-            "code",
-            "name",
-            "owner",
-            "owner_name",
-            "investor",
-            "end_user",
-            "delivery_mode",
-            "category",
-            "district",
-            "latitude",
-            "longitude",
-            "total_investment",
-            "approved_budget_estimate",
-            "stage",
-            "is_key",
-            "assigned_leader",
-            "project_manager",
-            "planned_start",
-            "planned_finish",
-            "actual_start",
-            "actual_finish",
-            "description",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", "url", *PROJECT_EDITABLE_FIELDS, "owner_name", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
 
     def __init__(self, *args, **kwargs):

@@ -6,7 +6,7 @@ from portal.choices import Role
 from portal.forms import BootstrapFormMixin, DateInput
 from portal.models import Organisation, User
 from projects import selectors
-from projects.models import AnnualPlan, Milestone, Project
+from projects.models import PROJECT_EDITABLE_FIELDS, AnnualPlan, Milestone, Project
 
 
 class ProjectForm(BootstrapFormMixin, forms.ModelForm):
@@ -14,29 +14,7 @@ class ProjectForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = Project
-        fields = [
-            "code",
-            "name",
-            "owner",
-            "category",
-            "district",
-            "delivery_mode",
-            "stage",
-            "is_key",
-            "investor",
-            "end_user",
-            "total_investment",
-            "approved_budget_estimate",
-            "assigned_leader",
-            "project_manager",
-            "planned_start",
-            "planned_finish",
-            "actual_start",
-            "actual_finish",
-            "latitude",
-            "longitude",
-            "description",
-        ]
+        fields = PROJECT_EDITABLE_FIELDS
         widgets = {
             "planned_start": DateInput(),
             "planned_finish": DateInput(),

@@ -155,6 +155,16 @@ class Project(models.Model):
             raise ValidationError(errors)
 
 
+# The fields of a registry entry that people edit, in the order the form shows them. The form,
+# the service and the API serializer all take this list.
+PROJECT_EDITABLE_FIELDS = [
+    "code", "name", "owner", "category", "district", "delivery_mode", "stage", "is_key",
+    "investor", "end_user", "total_investment", "approved_budget_estimate", "assigned_leader",
+    "project_manager", "planned_start", "planned_finish", "actual_start", "actual_finish",
+    "latitude", "longitude", "description",
+]  # fmt: skip
+
+
 class AnnualPlan(models.Model):
     """A project's plan for one year: the investment planned and the year-end target."""
 

@@ -12,67 +12,45 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from portal.models import Organisation, User
-from projects.models import AnnualPlan, Milestone, Project
+from projects.models import PROJECT_EDITABLE_FIELDS, AnnualPlan, Milestone, Project
 
-PROJECT_FIELDS = {
-    "code",
-    "name",
-    "owner",
-    "investor",
-    "end_user",
-    "delivery_mode",
-    "category",
-    "district",
-    "latitude",
-    "longitude",
-    "total_investment",
-    "approved_budget_estimate",
-    "stage",
-    "is_key",
-    "assigned_leader",
-    "project_manager",
-    "planned_start",
-    "planned_finish",
-    "actual_start",
-    "actual_finish",
-    "description",
-}
+PROJECT_FIELDS = frozenset(PROJECT_EDITABLE_FIELDS)
+MILESTONE_FIELDS = frozenset({
+    "name", "deadline", "days_before_target", "responsible_organisation", "responsible_person",
+    "arrangement", "actual_date",
+})  # fmt: skip
 
 
-def _check_fields(data: dict[str, Any], allowed: set[str]) -> None:
+def _apply_and_save(instance: models.Model, *, actor: User, data: dict[str, Any],
+                    allowed: frozenset[str]) -> Any:  # fmt: skip
+    """Set `data` on `instance`, validate the whole row, save it and name `actor` in history."""
     unknown = set(data) - allowed
     if unknown:
-        raise ValidationError(
-            _("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))}
-        )
+        names = ", ".join(sorted(unknown))
+        raise ValidationError(_("Unknown fields: %(names)s") % {"names": names})
+    for name, value in data.items():
+        setattr(instance, name, value)
+    instance._history_user = actor
+    instance.full_clean()
+    instance.save()
+    return instance
 
 
 @transaction.atomic
 def project_create(*, actor: User, **data: Any) -> Project:
     """Register a new project. Caller: `actor` may change projects of `data['owner']`."""
-    _check_fields(data, PROJECT_FIELDS)
-    project = Project(**data)
-    project._history_user = actor
-    project.full_clean()
-    project.save()
-    return project
+    return _apply_and_save(Project(), actor=actor, data=data, allowed=PROJECT_FIELDS)
 
 
 @transaction.atomic
 def project_update(*, actor: User, project: Project, **data: Any) -> Project:
     """Change a project's registry entry. Caller: `actor` may change this project, and the new
     owner if the owner changes."""
-    _check_fields(data, PROJECT_FIELDS)
-    for name, value in data.items():
-        setattr(project, name, value)
-    project._history_user = actor
-    project.full_clean()
-    project.save()
-    return project
+    return _apply_and_save(project, actor=actor, data=data, allowed=PROJECT_FIELDS)
 
 
 @transaction.atomic
@@ -83,23 +61,8 @@ def annual_plan_set(
     plan = AnnualPlan.objects.filter(project=project, year=year).first() or AnnualPlan(
         project=project, year=year
     )
-    plan.planned_investment = planned_investment
-    plan.year_end_target = year_end_target
-    plan._history_user = actor
-    plan.full_clean()
-    plan.save()
-    return plan
-
-
-MILESTONE_FIELDS = {
-    "name",
-    "deadline",
-    "days_before_target",
-    "responsible_organisation",
-    "responsible_person",
-    "arrangement",
-    "actual_date",
-}
+    data = {"planned_investment": planned_investment, "year_end_target": year_end_target}
+    return _apply_and_save(plan, actor=actor, data=data, allowed=frozenset(data))
 
 
 @transaction.atomic
@@ -108,14 +71,8 @@ def milestone_save(
 ) -> Milestone:
     """Add a battle-map node to `project`, or change one of its nodes (e.g. record that it was
     reached). Caller: `actor` may change this project; `milestone` belongs to it."""
-    _check_fields(data, MILESTONE_FIELDS)
     milestone = milestone or Milestone(project=project)
-    for name, value in data.items():
-        setattr(milestone, name, value)
-    milestone._history_user = actor
-    milestone.full_clean()
-    milestone.save()
-    return milestone
+    return _apply_and_save(milestone, actor=actor, data=data, allowed=MILESTONE_FIELDS)
 
 
 @transaction.atomic
@@ -137,16 +94,10 @@ def milestones_plan_backwards(
     for name, days in nodes:
         if days < 0:
             raise ValidationError(_("Days before the target cannot be negative."))
-        milestone = Milestone(
-            project=project,
-            name=name,
-            deadline=target - datetime.timedelta(days=days),
-            days_before_target=days,
+        created.append(milestone_save(
+            actor=actor, project=project, name=name,
+            deadline=target - datetime.timedelta(days=days), days_before_target=days,
             responsible_organisation=responsible_organisation,
             responsible_person=responsible_person,
-        )
-        milestone._history_user = actor
-        milestone.full_clean()
-        milestone.save()
-        created.append(milestone)
+        ))  # fmt: skip
     return created

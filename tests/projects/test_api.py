@@ -7,10 +7,8 @@ from rest_framework.test import APIClient
 
 from projects.models import Project
 from tests.factories import AnnualPlanFactory, MilestoneFactory, ProjectFactory
+from tests.personas import ALL, CHANGERS_OF_INFRA, SEES_INFRA, expected_status
 
-ALL = ["leader", "officer", "officer_design", "admin", "manager", "reporter", "reporter2"]
-CHANGERS_OF_INFRA = {"officer", "officer_design", "admin", "manager"}
-SEES_INFRA = {"leader", "officer", "officer_design", "admin", "manager", "reporter"}
 LIST = reverse("api-project-list")
 
 
@@ -62,7 +60,7 @@ def test_it_lets_only_changers_patch(api_for, persona, infra_project):
     response = api_for(persona).patch(
         detail(infra_project), {"name": "改名后的工程"}, format="json"
     )
-    expected = 200 if persona in CHANGERS_OF_INFRA else (403 if persona in SEES_INFRA else 404)
+    expected = expected_status(persona)
     assert response.status_code == expected, response.content
     infra_project.refresh_from_db()
     assert (infra_project.name == "改名后的工程") == (expected == 200)

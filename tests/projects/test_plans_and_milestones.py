@@ -9,10 +9,7 @@ from django.urls import reverse
 
 from projects.models import AnnualPlan, Milestone
 from tests.factories import AnnualPlanFactory, MilestoneFactory
-
-ALL = ["leader", "officer", "officer_design", "admin", "manager", "reporter", "reporter2"]
-CHANGERS_OF_INFRA = {"officer", "officer_design", "admin", "manager"}
-SEES_INFRA = {"leader", "officer", "officer_design", "admin", "manager", "reporter"}
+from tests.personas import ALL, expected_status
 
 
 def urls(project, milestone):
@@ -30,7 +27,7 @@ def test_each_role_reaches_the_plan_and_battle_map_forms_as_allowed(
 ):
     milestone = MilestoneFactory(project=infra_project)
     client = client_for(persona)
-    expected = 200 if persona in CHANGERS_OF_INFRA else (403 if persona in SEES_INFRA else 404)
+    expected = expected_status(persona)
     for url in urls(infra_project, milestone):
         assert client.get(url).status_code == expected, url
         if expected != 200:

@@ -8,10 +8,7 @@ from django.urls import reverse
 
 from projects.models import Project
 from tests.factories import MilestoneFactory, ProjectFactory
-
-ALL = ["leader", "officer", "officer_design", "admin", "manager", "reporter", "reporter2"]
-CHANGERS_OF_INFRA = {"officer", "officer_design", "admin", "manager"}
-SEES_INFRA = {"leader", "officer", "officer_design", "admin", "manager", "reporter"}
+from tests.personas import ALL, CHANGERS_OF_INFRA, SEES_INFRA, expected_status
 
 
 def test_it_sends_anonymous_users_to_log_in(client, infra_project):
@@ -54,7 +51,7 @@ def test_it_shows_the_detail_page_only_in_scope(client_for, persona, infra_proje
 @pytest.mark.parametrize("persona", ALL)
 def test_it_lets_only_changers_open_the_edit_form(client_for, persona, infra_project):
     response = client_for(persona).get(reverse("projects:update", args=[infra_project.pk]))
-    expected = 200 if persona in CHANGERS_OF_INFRA else (403 if persona in SEES_INFRA else 404)
+    expected = expected_status(persona)
     assert response.status_code == expected
 
 
