@@ -58,35 +58,6 @@ class ProjectCreateView(ServiceFormView):
         return services.project_create(actor=self.request.user, **form.cleaned_data)
 
 
-class ProjectUpdateView(ServiceFormView):
-    form_class = ProjectForm
-    template_name = "projects/project_form.html"
-    success_message = _("Project %(object)s was saved.")
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            # 404 if the user cannot see it; 403 if they can see it but may not change it.
-            project = selectors.project_get(user=request.user, pk=kwargs["pk"])
-            require(Project.access_policy.allows(request.user, Action.CHANGE, project))
-            self.project = project
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.project}
-
-    def perform(self, form):
-        # Re-read the saved row: the form has already written the typed values onto its instance.
-        project = selectors.project_get(
-            user=self.request.user, pk=self.project.pk, action=Action.CHANGE
-        )
-        return services.project_update(
-            actor=self.request.user, project=project, **form.cleaned_data
-        )
-
-    def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "project": self.project}
-
-
 class ProjectChangeMixin:
     """For pages that change one project: 404 if the user cannot see it, 403 if they can see
     it but may not change it. Sets `self.project`."""
@@ -103,6 +74,24 @@ class ProjectChangeMixin:
 
     def get_success_url(self) -> str:
         return self.project.get_absolute_url()
+
+
+class ProjectUpdateView(ProjectChangeMixin, ServiceFormView):
+    form_class = ProjectForm
+    template_name = "projects/project_form.html"
+    success_message = _("Project %(object)s was saved.")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.project}
+
+    def perform(self, form):
+        # Re-read the saved row: the form has already written the typed values onto its instance.
+        project = selectors.project_get(
+            user=self.request.user, pk=self.project.pk, action=Action.CHANGE
+        )
+        return services.project_update(
+            actor=self.request.user, project=project, **form.cleaned_data
+        )
 
 
 class AnnualPlanSetView(ProjectChangeMixin, ServiceFormView):

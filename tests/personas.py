@@ -9,6 +9,15 @@ SEES_INFRA = {"leader", "officer", "officer_design", "admin", "manager", "report
 CHANGERS_OF_INFRA = {"officer", "officer_design", "admin", "manager"}
 
 
+def visible_codes(persona: str) -> set[str]:
+    """Codes of the `infra_project` and `housing_project` fixtures that `persona` sees."""
+    return {
+        "manager": {"JC-2026-001"},
+        "reporter": {"JC-2026-001"},
+        "reporter2": {"BZ-2026-001"},
+    }.get(persona, {"JC-2026-001", "BZ-2026-001"})
+
+
 def expected_status(persona: str, *, ok: int = 200) -> int:
     """`ok` for a changer, 403 for someone who may see but not change, 404 for an outsider."""
     if persona in CHANGERS_OF_INFRA:
