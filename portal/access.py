@@ -97,7 +97,7 @@ class AccessPolicy:
     own_change: frozenset[Role] = field(default_factory=frozenset)
     function: Function | None = None
 
-    def _group_changer(self, user: User) -> bool:
+    def changes_all(self, user: User) -> bool:
         if not (user.is_authenticated and user.is_active):
             return False
         if is_admin(user):
@@ -121,7 +121,7 @@ class AccessPolicy:
             if is_subsidiary_user(user):
                 return Q(**{f"{self.org_field}__path__startswith": user.organisation.path})
             return nothing
-        if self._group_changer(user):
+        if self.changes_all(user):
             return Q()
         if user.role in self.own_change and is_subsidiary_user(user):
             return Q(**{f"{self.org_field}__path__startswith": user.organisation.path})
@@ -133,7 +133,7 @@ class AccessPolicy:
             return False
         if action == Action.VIEW and sees_whole_group(user):
             return True
-        if action == Action.CHANGE and self._group_changer(user):
+        if action == Action.CHANGE and self.changes_all(user):
             return True
         if not is_subsidiary_user(user):
             return False
@@ -143,9 +143,7 @@ class AccessPolicy:
 
     def may_change_any(self, user: User) -> bool:
         """Whether `user` may change some row of this model (to show or hide buttons)."""
-        return self._group_changer(user) or (
-            is_subsidiary_user(user) and user.role in self.own_change
-        )
+        return self.changes_all(user) or (is_subsidiary_user(user) and user.role in self.own_change)
 
     def owner_of(self, obj: models.Model) -> Organisation | None:
         value: Any = obj
@@ -182,7 +180,7 @@ def organisations_for(user: User, action: Action, policy: AccessPolicy) -> model
     """Filter on Organisation for the owners `user` may pick when creating a row."""
     from portal.models import Organisation  # the base may import its own models
 
-    if action == Action.CHANGE and policy._group_changer(user):
+    if action == Action.CHANGE and policy.changes_all(user):
         return Organisation.objects.filter(is_active=True)
     if action == Action.VIEW and sees_whole_group(user):
         return Organisation.objects.filter(is_active=True)

@@ -8,5 +8,8 @@ def navigation(request):
     items = []
     for entry in nav.entries_for(user):
         url = entry.url()
-        items.append({"entry": entry, "url": url, "active": request.path.startswith(url)})
+        badge = entry.badge(user) if entry.badge else None
+        items.append(
+            {"entry": entry, "url": url, "active": request.path.startswith(url), "badge": badge}
+        )
     return {"nav_items": items, "nav_show_admin": is_admin(user)}

@@ -1,3 +1,4 @@
+import django_filters
 from django import forms
 from django.forms.renderers import TemplatesSetting
 
@@ -49,3 +50,23 @@ class FilterForm(BootstrapFormMixin, forms.Form):
             field.widget.attrs["class"] = css.replace(
                 "form-select", "form-select form-select-sm"
             ).replace("form-control", "form-control form-control-sm")
+
+
+class PortalFilterSet(django_filters.FilterSet):
+    """Base of every FilterSet: Bootstrap widgets, and choices that depend on the user.
+
+    `user_choices()` returns {filter name: choices} for this request; they are set on this
+    request's form, never on the filter objects the class shares between requests. Choices are
+    plain lists read once: a ModelChoiceField would query again for its `required` check.
+    """
+
+    def user_choices(self) -> dict[str, list[tuple[str, str]]]:
+        return {}
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            for name, choices in self.user_choices().items():
+                form.fields[name].choices = choices
+        return self._form

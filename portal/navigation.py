@@ -22,6 +22,7 @@ class NavEntry:
     icon: str
     visible: Callable[[object], bool]
     order: int = 100
+    badge: Callable[[object], int] | None = None  # a count shown beside the entry
 
     def url(self) -> str:
         return reverse(self.url_name)

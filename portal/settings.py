@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "axes",
     "portal",
     "projects",
+    "reporting",
 ]
 
 MIDDLEWARE = [
@@ -226,4 +227,11 @@ PORTAL = {
     "PROPOSAL_REQUIRED_FROM": env.int("PORTAL_PROPOSAL_REQUIRED_FROM", default=50_000_000),
     "FEASIBILITY_REQUIRED_FROM": env.int("PORTAL_FEASIBILITY_REQUIRED_FROM", default=15_000_000),
     "LIST_PAGE_SIZE": env.int("PORTAL_LIST_PAGE_SIZE", default=25),
+    # Progress reporting (DOMAIN.md section 5): due dates, reminders, Excel batches.
+    "REPORT_DUE_DAYS_MONTH": env.int("PORTAL_REPORT_DUE_DAYS_MONTH", default=5),
+    "REPORT_DUE_DAYS_TEN_DAY": env.int("PORTAL_REPORT_DUE_DAYS_TEN_DAY", default=2),
+    "REMIND_DAYS_BEFORE_DUE": env.int("PORTAL_REMIND_DAYS_BEFORE_DUE", default=3),
+    "REMIND_REVIEW_AFTER_DAYS": env.int("PORTAL_REMIND_REVIEW_AFTER_DAYS", default=2),
+    "EXCEL_MAX_BYTES": env.int("PORTAL_EXCEL_MAX_BYTES", default=2 * 1024 * 1024),
+    "EXCEL_MAX_ROWS": env.int("PORTAL_EXCEL_MAX_ROWS", default=2000),
 }

@@ -70,6 +70,8 @@ class ProjectSerializer(serializers.ModelSerializer):
         if request is not None and request.user.is_authenticated:
             self.fields["owner"].queryset = selectors.owner_choices(user=request.user)
             self.fields["project_manager"].queryset = selectors.manager_choices(user=request.user)
+            if not Project.access_policy.changes_all(request.user):
+                self.fields["reports_ten_daily"].read_only = True  # the centre's switch
 
 
 class ProjectDetailSerializer(ProjectSerializer):

@@ -3,13 +3,13 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import FilterForm
+from portal.forms import FilterForm, PortalFilterSet
 from projects import selectors
 from projects.choices import Category, Stage
 from projects.models import Project
 
 
-class ProjectFilterSet(django_filters.FilterSet):
+class ProjectFilterSet(PortalFilterSet):
     """Filters of the project list; the HTML list and the API use this same class."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
@@ -53,21 +53,12 @@ class ProjectFilterSet(django_filters.FilterSet):
         form = FilterForm
         fields = ["q", "owner", "stage", "category", "is_key", "district"]
 
-    @property
-    def form(self):
-        # Choices that depend on the user are set on this request's form, never on the shared
-        # filter objects (whose cached form fields outlive the request). Plain choices, read
-        # once: a ModelChoiceField would query again for its `required` check.
-        if not hasattr(self, "_form"):
-            form = super().form
-            user = self.request.user
-            form.fields["owner"].choices = [
-                (o.code, str(o)) for o in selectors.visible_owners(user=user)
-            ]
-            form.fields["district"].choices = [
-                (d, d) for d in selectors.district_choices(user=user)
-            ]
-        return self._form
+    def user_choices(self):
+        user = self.request.user
+        return {
+            "owner": [(o.code, str(o)) for o in selectors.visible_owners(user=user)],
+            "district": [(d, d) for d in selectors.district_choices(user=user)],
+        }
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -34,6 +34,14 @@ class ProjectForm(BootstrapFormMixin, forms.ModelForm):
             role=Role.LEADER, is_active=True
         )
         self.fields["project_manager"].queryset = selectors.manager_choices(user=user)
+        self.fields["opening_investment"].required = False  # most projects start at 0
+        if not Project.access_policy.changes_all(user):
+            # Only the centre switches a project to ten-day reporting.
+            self.fields["reports_ten_daily"].disabled = True
+
+
+    def clean_opening_investment(self):
+        return self.cleaned_data["opening_investment"] or 0
 
 
 class AnnualPlanForm(BootstrapFormMixin, forms.ModelForm):

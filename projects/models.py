@@ -94,6 +94,18 @@ class Project(models.Model):
         _("stage"), max_length=16, choices=Stage.choices, default=Stage.PRELIMINARY, db_index=True
     )
     is_key = models.BooleanField(_("key project"), default=False, db_index=True)
+    reports_ten_daily = models.BooleanField(
+        _("reports every ten days"),
+        default=False,
+        help_text=_("Key projects the centre follows closely report per ten-day period (旬)."),
+    )
+    opening_investment = models.DecimalField(
+        _("investment completed before reporting (yuan)"),
+        default=0,
+        validators=NOT_NEGATIVE,
+        help_text=_("Cumulative investment before the first progress report in the portal."),
+        **YUAN,
+    )
     assigned_leader = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assigned leader"),
@@ -161,7 +173,7 @@ PROJECT_EDITABLE_FIELDS = [
     "code", "name", "owner", "category", "district", "delivery_mode", "stage", "is_key",
     "investor", "end_user", "total_investment", "approved_budget_estimate", "assigned_leader",
     "project_manager", "planned_start", "planned_finish", "actual_start", "actual_finish",
-    "latitude", "longitude", "description",
+    "opening_investment", "reports_ten_daily", "latitude", "longitude", "description",
 ]  # fmt: skip
 
 

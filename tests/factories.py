@@ -10,6 +10,8 @@ from portal.choices import OrganisationKind, Role
 from portal.models import Organisation, User
 from projects.choices import Category, Stage
 from projects.models import AnnualPlan, Milestone, Project
+from reporting.models import ProgressReport, ReportingPeriod
+from reporting.services import period_bounds
 
 PASSWORD = "portal-demo"
 _HASHED = make_password(PASSWORD)  # hashing is slow on purpose; do it once
@@ -72,3 +74,32 @@ class MilestoneFactory(factory.django.DjangoModelFactory):
     name = "主体结构封顶"
     deadline = datetime.date(2026, 9, 30)
     responsible_organisation = factory.LazyAttribute(lambda m: m.project.owner)
+
+
+class ReportingPeriodFactory(factory.django.DjangoModelFactory):
+    """A monthly period; pass `month`/`year`, or kind="ten_day" with `part`."""
+
+    class Meta:
+        model = ReportingPeriod
+        django_get_or_create = ["kind", "year", "month", "part"]
+
+    kind = "month"
+    year = 2026
+    month = 10
+    part = 0
+    start = factory.LazyAttribute(
+        lambda p: period_bounds(
+            p.kind, datetime.date(p.year, p.month, 1 if not p.part else (p.part - 1) * 10 + 1)
+        )[1]
+    )
+    end = factory.LazyAttribute(lambda p: period_bounds(p.kind, p.start)[2])
+    due_date = factory.LazyAttribute(lambda p: p.end + datetime.timedelta(days=5))
+
+
+class ProgressReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgressReport
+
+    project = factory.SubFactory(ProjectFactory)
+    period = factory.SubFactory(ReportingPeriodFactory)
+    investment = Decimal("0")

@@ -240,9 +240,10 @@ def test_the_list_costs_the_same_queries_for_3_or_30_projects(
             owner=owner, assigned_leader=personas["leader"], project_manager=personas["manager"]
         )
     client = client_for("officer")
-    # 1 session, 2 user with organisation, 3 district choices of the filter, 4 count for the
-    # paginator, 5 owner choices of the filter, 6 the page with owner/leader/manager joined.
-    with django_assert_num_queries(6):
+    # 1 session, 2 user with organisation, 3 count for the paginator, 4 the page with
+    # owner/leader/manager joined, 5 owner and 6 district choices of the filter, 7 and 8 the
+    # inbox badge (reports waiting for review, coordination items).
+    with django_assert_num_queries(8):
         response = client.get(reverse("projects:list"))
     assert response.status_code == 200
 
@@ -256,7 +257,8 @@ def test_the_detail_page_costs_a_fixed_number_of_queries(
         )
     client = client_for("officer")
     # 1 session, 2 user with organisation, 3 project with owner/leader/manager, 4 annual plans,
-    # 5 milestones with their organisations, 6 history records with their users.
-    with django_assert_num_queries(6):
+    # 5 milestones with their organisations, 6 history records with their users, 7 and 8 the
+    # inbox badge.
+    with django_assert_num_queries(8):
         response = client.get(infra_project.get_absolute_url())
     assert len(response.context["project"].milestones.all()) == 5
