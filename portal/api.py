@@ -21,8 +21,17 @@ class PortalPagination(pagination.PageNumberPagination):
     max_page_size = 200
 
 
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_detail = "The record changed since you read it."
+    default_code = "conflict"
+
+
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, DjangoValidationError) and getattr(exc, "code", None) == "conflict":
+        # Optimistic locking lost: 409, with the message the web form shows.
+        exc = Conflict(exc.messages[0])
+    elif isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail = {
                 ("non_field_errors" if k == "__all__" else k): [str(m) for e in v for m in e]

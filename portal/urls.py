@@ -15,6 +15,7 @@ admin.site.site_title = "PMC Portal"
 
 api_v1 = [
     path("", include("projects.api_urls")),
+    path("", include("reporting.api_urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),
 ]
 
