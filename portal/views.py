@@ -76,7 +76,7 @@ class ServiceFormView(LoginRequiredMixin, FormView):
         try:
             self.object = self.perform(form)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
             return self.form_invalid(form)
         if self.success_message:
             messages.success(self.request, self.success_message % {"object": self.object})
@@ -86,7 +86,7 @@ class ServiceFormView(LoginRequiredMixin, FormView):
         return self.object.get_absolute_url()
 
 
-def _add_service_errors(form, exc: ValidationError) -> None:
+def add_service_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)

@@ -1,2 +1,220 @@
-def generate(ctx):
-    pass
+"""Demo step of progress reporting: 18 months of monthly reports with realistic lags (some
+projects fall behind their plan and show red), ten-day reports for the key projects the centre
+follows closely, and this month's forms still open. Bulk inserts, no per-row services, so the
+same step scales to the benchmark data set."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from portal.choices import Role
+from portal.demo import DemoContext
+from projects.choices import Stage
+from projects.models import AnnualPlan, Project
+from reporting.choices import CoordinationStatus, PeriodKind, ReportAction, ReportStatus
+from reporting.models import CoordinationItem, ProgressReport, ReportEvent, ReportProblem
+from reporting.services import period_for
+
+MONTHS = 18
+INVESTING = {Stage.CONSTRUCTION, Stage.COMPLETED, Stage.IN_OPERATION}
+PROBLEMS = [
+    ("征地拆迁尚有3户未签约，影响管线迁改", "区征收办"),
+    ("施工图审查意见未闭合，需设计单位修改", "设计单位"),
+    ("雨季影响土方外运，工期滞后约15天", "施工单位"),
+    ("电力迁改方案待供电公司批复", "供电公司"),
+    ("材料价格上涨，需调整合同价款", "造价咨询单位"),
+]
+COORDINATION = [
+    ("协调供电公司加快10kV线路迁改", "现有10kV线路位于红线内，需供电公司出具迁改方案。"),
+    ("协调区政府加快剩余地块征收", "剩余3户未签约，影响主线施工。"),
+    ("请集团协调专项债资金拨付", "本季度资金缺口约2000万元。"),
+    ("协调交警部门审批施工围挡及交通导改", "导改方案已报送，尚未批复。"),
+]
+
+
+def _month_starts(today: datetime.date) -> list[datetime.date]:
+    starts, year, month = [], today.year, today.month
+    for _ in range(MONTHS):
+        starts.append(datetime.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return list(reversed(starts))
+
+
+def generate(ctx: DemoContext) -> None:
+    rng, today = ctx.rng, ctx.today
+    projects: list[Project] = ctx.data.get("projects") or list(Project.objects.all())
+    with_events = len(projects) <= 2000
+    officer = ctx.users.get("officer")
+    reporters = {u.organisation_id: u for u in ctx.users.values() if u.role == Role.REPORTER}
+    months = [period_for(kind=PeriodKind.MONTH, day=start) for start in _month_starts(today)]
+    plans = {(p.project_id, p.year): p.planned_investment for p in AnnualPlan.objects.all()}
+    window_start = months[0].start
+
+    # Key projects in construction report per ten days from the start of the last month.
+    ten_daily = [p for p in projects if p.is_key and p.stage == Stage.CONSTRUCTION
+                 and rng.random() < 0.5]  # fmt: skip
+    ten_day_periods, day = [], months[-1].start
+    while day <= today:
+        period = period_for(kind=PeriodKind.TEN_DAY, day=day)
+        ten_day_periods.append(period)
+        day = period.end + datetime.timedelta(days=1)
+
+    reports, opening = [], []
+    for project in projects:
+        performance = rng.choice([0.35, 0.6, 0.8, 0.9, 1.0, 1.0, 1.05, 1.1])  # some lag badly
+        started = project.actual_start
+        finished = project.actual_finish
+        if started and started < window_start:
+            elapsed = (window_start - started).days / max(
+                1, (project.planned_finish - project.planned_start).days
+            )
+            project.opening_investment = (
+                project.total_investment * Decimal(min(0.9, elapsed * performance))
+            ).quantize(Decimal("10000"))
+            opening.append(project)
+        periods = months[:-1] if project in ten_daily else months
+        progress = Decimal(0)
+        for period in periods:
+            if finished and period.start > finished:
+                break
+            if project.stage in (Stage.COMPLETED, Stage.IN_OPERATION) and not finished:
+                break
+            last = period is periods[-1]
+            if project.stage in INVESTING and started and period.end >= started:
+                plan = plans.get((project.id, period.year), project.total_investment / 4)
+                investment = plan / 12 * Decimal(performance * rng.uniform(0.6, 1.4))
+                span = max(1, (project.planned_finish - started).days)
+                progress = min(
+                    Decimal(100), Decimal(100 * (period.end - started).days / span * performance)
+                ).quantize(Decimal("1"))
+                text = rng.choice(
+                    [
+                        "主体结构施工",
+                        "桩基施工",
+                        "管网铺设",
+                        "二次结构砌筑",
+                        "装饰装修",
+                        "附属工程施工",
+                        "路基路面施工",
+                    ]
+                )
+            else:
+                investment = project.total_investment * Decimal(rng.uniform(0, 0.002))
+                text = {
+                    Stage.PRELIMINARY: "前期手续办理中",
+                    Stage.DESIGN: "施工图设计中",
+                    Stage.TENDERING: "施工招标准备中",
+                }.get(project.stage, "前期工作")
+            reports.append(_report(rng, project, period, investment, progress, text, last=last,
+                                   is_previous=period is periods[-2], officer=officer,
+                                   reporter=reporters.get(project.owner_id)))  # fmt: skip
+        if project in ten_daily:
+            for period in ten_day_periods:
+                investment = plans.get((project.id, period.year), Decimal(0)) / 36
+                reports.append(_report(rng, project, period, investment, progress, "主体结构施工",
+                                       last=period.end >= today, officer=officer,
+                                       is_previous=period.end < today <= period.due_date,
+                                       reporter=reporters.get(project.owner_id)))  # fmt: skip
+    Project.objects.bulk_update(opening, ["opening_investment"], batch_size=1000)
+    Project.objects.filter(pk__in=[p.pk for p in ten_daily]).update(reports_ten_daily=True)
+    ProgressReport.objects.bulk_create(reports, batch_size=2000)
+    problems, items, events = [], [], []
+    now = timezone.now()
+    for report in reports:
+        if report.status == ReportStatus.DRAFT and report.investment == 0:
+            continue
+        if rng.random() < 0.12:
+            text, unit = rng.choice(PROBLEMS)
+            problems.append(ReportProblem(
+                report=report, description=text, responsible_unit=unit,
+                responsible_person=rng.choice(["张伟", "李娜", "王磊", "赵敏"]),
+                deadline=report.period.end + datetime.timedelta(days=rng.randint(10, 45)),
+                status="resolved" if report.status == ReportStatus.ACCEPTED
+                and report.period.end < today - datetime.timedelta(days=60) else "open",
+            ))  # fmt: skip
+        if rng.random() < 0.05 and report.period.end > today - datetime.timedelta(days=120):
+            subject, detail = rng.choice(COORDINATION)
+            answered = report.status == ReportStatus.ACCEPTED and rng.random() < 0.5
+            items.append(CoordinationItem(
+                report=report, project_id=report.project_id, subject=subject, detail=detail,
+                status=CoordinationStatus.ANSWERED if answered else CoordinationStatus.OPEN,
+                answer="已召开专题协调会，明确责任单位和完成时限。" if answered else "",
+                answered_by=officer if answered else None, answered_at=now if answered else None,
+                assignee=officer if answered or rng.random() < 0.5 else None,
+            ))  # fmt: skip
+        if with_events and report.submitted_by_id:
+            events.append(
+                ReportEvent(
+                    report=report,
+                    action=ReportAction.SUBMIT,
+                    actor_id=report.submitted_by_id,
+                    at=report.submitted_at,
+                )
+            )
+            if report.status in (ReportStatus.RETURNED, ReportStatus.ACCEPTED):
+                action = (
+                    ReportAction.RETURN
+                    if report.status == ReportStatus.RETURNED
+                    else ReportAction.ACCEPT
+                )
+                events.append(
+                    ReportEvent(
+                        report=report,
+                        action=action,
+                        actor=officer,
+                        at=report.reviewed_at,
+                        comment=report.review_comment,
+                    )
+                )
+    ReportProblem.objects.bulk_create(problems, batch_size=2000)
+    CoordinationItem.objects.bulk_create(items, batch_size=2000)
+    ReportEvent.objects.bulk_create(events, batch_size=5000)
+    ctx.log(
+        f"  {len(months)} monthly and {len(ten_day_periods)} ten-day periods, "
+        f"{len(reports)} reports, {len(problems)} problems, {len(items)} coordination items"
+    )
+
+
+RETURN_COMMENTS = [
+    "本期完成投资与形象进度不匹配，请核实。",
+    "请补充存在问题的责任人和完成时限。",
+    "年累计完成投资超过年度计划，请在情况说明中说明原因。",
+]
+
+
+def _at(day: datetime.date, hour: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def _report(rng, project, period, investment, progress, text, *, last, is_previous, reporter,
+            officer) -> ProgressReport:  # fmt: skip
+    """One report with a status that fits when its period was: this period's forms are open,
+    last period's are in every state of review, older ones are accepted."""
+    report = ProgressReport(
+        project=project, period=period, investment=Decimal(investment).quantize(Decimal("0.01")),
+        progress_pct=progress if project.stage in INVESTING else None, progress_text=text,
+        next_steps="按计划推进下阶段工作，加强现场调度。",
+    )  # fmt: skip
+    if last:
+        if rng.random() < 0.7:  # not started yet
+            report.investment, report.progress_pct, report.progress_text = Decimal(0), None, ""
+            report.next_steps = ""
+        return report
+    roll = rng.random() if is_previous else 0.0
+    if roll > 0.85:
+        return report  # a draft, filled but not yet submitted
+    report.status = ReportStatus.ACCEPTED
+    if roll > 0.65:
+        report.status = ReportStatus.SUBMITTED
+    elif roll > 0.55:
+        report.status = ReportStatus.RETURNED
+        report.review_comment = rng.choice(RETURN_COMMENTS)
+    report.submitted_at = _at(period.end + datetime.timedelta(days=rng.randint(1, 5)), 10)
+    report.submitted_by = reporter
+    if report.status != ReportStatus.SUBMITTED:
+        report.reviewed_at = report.submitted_at + datetime.timedelta(days=rng.randint(1, 3))
+        report.reviewed_by = officer
+    return report

@@ -53,3 +53,11 @@ def sort_link(context, field: str, label: str) -> str:
         label,
         arrow,
     )
+
+
+@register.simple_tag
+def percent(part, whole, digits: int = 1) -> str:
+    """`part` as a percentage of `whole` ("45.2%"), or "—" when there is no whole."""
+    if part in (None, "") or not whole:
+        return "—"
+    return f"{Decimal(part) * 100 / Decimal(whole):,.{digits}f}%"
