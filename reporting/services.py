@@ -136,7 +136,11 @@ def _claim(report: ProgressReport, *, version: int, statuses: Iterable[str], **c
         return
     current = ProgressReport.objects.filter(pk=report.pk).values("version", "status").first()
     if current and current["version"] != version:
-        last = report.history.select_related("history_user").order_by("-history_date").first()
+        last = (
+            report.history.select_related("history_user")
+            .order_by("-history_date", "-history_id")
+            .first()
+        )
         who = last.history_user.get_full_name() if last and last.history_user else _("someone")
         raise ConflictError(
             _("%(who)s saved this report after you opened it. What you typed is still on this "

@@ -56,7 +56,6 @@ class ReportDetailView(LoginRequiredMixin, View):
             "can_edit": report.is_open_for_filling and rules.can_fill(request.user, report),
             "can_review": rules.can_review(request.user),
             "review_form": review_form or ReviewForm(initial={"version": report.version}),
-            "history": report.history.select_related("history_user").order_by("-history_date")[:20],
         })  # fmt: skip
 
 
