@@ -102,3 +102,32 @@ def test_each_demo_user_sees_their_scope(db):
     }
     assert Project.objects.for_user(leader).count() == 40
     assert not Project.objects.for_user(leader, Action.CHANGE).exists()
+
+
+def test_it_makes_18_months_of_reports_in_every_state_of_review(db):
+    from reporting.choices import ReportStatus
+    from reporting.models import CoordinationItem, ProgressReport, ReportingPeriod
+
+    seed()
+    assert ReportingPeriod.objects.filter(kind="month").count() == 18
+    statuses = set(ProgressReport.objects.values_list("status", flat=True))
+    assert statuses == set(ReportStatus.values)
+    # Older periods are all decided; this month's forms are open.
+    assert (
+        not ProgressReport.objects.filter(period__end__lt=datetime.date(2026, 9, 1))
+        .exclude(status=ReportStatus.ACCEPTED)
+        .exists()
+    )
+    assert ProgressReport.objects.filter(
+        period__month=11, period__year=2026, status=ReportStatus.DRAFT
+    ).exists()
+    assert ProgressReport.objects.filter(period__kind="ten_day").exists()
+    assert CoordinationItem.objects.exists()
+    # Every project has at most one report covering any day.
+    for report in ProgressReport.objects.filter(period__kind="ten_day").select_related("period"):
+        assert not ProgressReport.objects.filter(
+            project=report.project_id,
+            period__kind="month",
+            period__start__lte=report.period.end,
+            period__end__gte=report.period.start,
+        ).exists()
