@@ -9,7 +9,7 @@ UV_VERSION := 0.13.8
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrations messages e2e worker beat clean help
+.PHONY: run test lint format migrations messages worker beat periods reminders clean help
 
 help:
 	@echo "make run    set up, migrate, seed the demo once, serve on http://$(HOST):$(PORT)"
@@ -28,6 +28,7 @@ venv: $(BIN)/.installed
 run: $(BIN)/.installed
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py open_periods
 	@echo ""
 	@echo "  Portal: http://$(HOST):$(PORT)/   API docs: http://$(HOST):$(PORT)/api/docs/"
 	@echo "  Demo logins (password portal-demo): leader, officer, admin, manager, reporter, reporter2"
@@ -60,6 +61,19 @@ messages: $(BIN)/.installed
 	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=static/vendor --no-obsolete
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 	$(BIN)/python scripts/po_set.py locale/zh_Hans/LC_MESSAGES/django.po
+
+worker: $(BIN)/.installed
+	$(BIN)/celery -A portal worker --loglevel=INFO
+
+beat: $(BIN)/.installed
+	$(BIN)/celery -A portal beat --loglevel=INFO
+
+# The reporting jobs without Celery, e.g. make reminders TODAY=2026-11-20
+periods: $(BIN)/.installed
+	$(BIN)/python manage.py open_periods $(if $(TODAY),--today $(TODAY))
+
+reminders: $(BIN)/.installed
+	$(BIN)/python manage.py send_reminders $(if $(TODAY),--today $(TODAY))
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -210,6 +210,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status` field with different choices: name each enum once.
+    "ENUM_NAME_OVERRIDES": {
+        "ReportStatusEnum": "reporting.choices.ReportStatus",
+        "ItemStatusEnum": "reporting.choices.ItemStatus",
+        "CoordinationStatusEnum": "reporting.choices.CoordinationStatus",
+    },
 }
 
 LOGGING = {
@@ -232,6 +238,8 @@ PORTAL = {
     "REPORT_DUE_DAYS_TEN_DAY": env.int("PORTAL_REPORT_DUE_DAYS_TEN_DAY", default=2),
     "REMIND_DAYS_BEFORE_DUE": env.int("PORTAL_REMIND_DAYS_BEFORE_DUE", default=3),
     "REMIND_REVIEW_AFTER_DAYS": env.int("PORTAL_REMIND_REVIEW_AFTER_DAYS", default=2),
+    "BASE_URL": env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000"),
     "EXCEL_MAX_BYTES": env.int("PORTAL_EXCEL_MAX_BYTES", default=2 * 1024 * 1024),
     "EXCEL_MAX_ROWS": env.int("PORTAL_EXCEL_MAX_ROWS", default=2000),
+    "EXPORT_MAX_ROWS": env.int("PORTAL_EXPORT_MAX_ROWS", default=50_000),
 }

@@ -7,19 +7,25 @@ HackSoft split of reads into selectors and writes into services).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView
+from django_htmx.http import HttpResponseClientRedirect
 from rest_framework.authtoken.models import Token
 
-from portal import navigation
+from portal import exports, navigation
 
 
 class FilteredListView(LoginRequiredMixin, ListView):
@@ -28,10 +34,48 @@ class FilteredListView(LoginRequiredMixin, ListView):
     Subclasses set `filterset_class`, `template_name`, `partial_template_name` (the table, for
     htmx) and implement `get_base_queryset()` with a selector that is already scoped to the user.
     The same FilterSet serves the API, so the HTML list and the API filter alike.
+
+    Declaring `export_columns = [(label, getter), ...]` (see portal.exports) makes `?format=xlsx`
+    return the whole filtered, sorted list as .xlsx, not one page. Anyone who may open the list
+    may export it: the rows are the ones the selector already scoped to the user.
+    `export_file_name` names the file (default: the model's plural name).
     """
 
     filterset_class: type | None = None
     partial_template_name: str = ""
+    export_columns: Sequence[exports.ExportColumn] | None = None
+    export_file_name: str = ""
+
+    def get(self, request, *args, **kwargs):
+        if self.export_columns and request.GET.get("format") == "xlsx":
+            return self.export_xlsx()
+        return super().get(request, *args, **kwargs)
+
+    def export_xlsx(self) -> HttpResponse:
+        if getattr(self.request, "htmx", None):
+            # Clicked on a page driven by htmx: let the browser fetch the file itself.
+            return HttpResponseClientRedirect(self.request.get_full_path())
+        limit = settings.PORTAL.get("EXPORT_MAX_ROWS", 50_000)
+        rows = list(self.get_queryset()[: limit + 1])  # one query, whatever the number of rows
+        if len(rows) > limit:
+            messages.error(
+                self.request,
+                _("More than %(limit)s rows: narrow the filters to export them.")
+                % {"limit": limit},
+            )
+            query = self.request.GET.copy()
+            query.pop("format", None)
+            return redirect(f"{self.request.path}?{query.urlencode()}")
+        meta = self.filterset.queryset.model._meta
+        name = self.export_file_name or capfirst(str(meta.verbose_name_plural))
+        day = timezone.localdate().strftime("%Y%m%d")
+        return exports.xlsx_response(
+            rows,
+            self.export_columns,
+            file_name=f"{name}_{day}.xlsx",
+            fallback_name=f"{meta.model_name}_list_{day}.xlsx",
+            sheet_title=name,
+        )
 
     def get_base_queryset(self) -> models.QuerySet:
         raise NotImplementedError

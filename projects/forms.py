@@ -39,7 +39,6 @@ class ProjectForm(BootstrapFormMixin, forms.ModelForm):
             # Only the centre switches a project to ten-day reporting.
             self.fields["reports_ten_daily"].disabled = True
 
-
     def clean_opening_investment(self):
         return self.cleaned_data["opening_investment"] or 0
 

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from portal import exports
 from portal.access import Action
 from portal.views import FilteredListView, ServiceFormView, require
 from projects import selectors, services
@@ -16,6 +17,21 @@ class ProjectListView(FilteredListView):
     filterset_class = ProjectFilterSet
     template_name = "projects/project_list.html"
     partial_template_name = "projects/partials/project_table.html"
+    # What a row of the list shows, and a little more; all joined by selectors.project_list.
+    export_columns = [
+        (_("project code"), "code"),
+        (_("project name"), "name"),
+        (_("owning subsidiary"), "owner.name"),
+        (_("category"), "get_category_display"),
+        (_("district"), "district"),
+        (_("stage"), "get_stage_display"),
+        (_("key project"), "is_key"),
+        (_("Total investment (10k yuan)"), exports.wan("total_investment")),
+        (_("assigned leader"), "assigned_leader"),
+        (_("project manager"), "project_manager"),
+        (_("planned start"), "planned_start"),
+        (_("planned finish"), "planned_finish"),
+    ]
 
     def get_base_queryset(self):
         return selectors.project_list(user=self.request.user)

@@ -10,6 +10,11 @@ from reporting.models import ProgressReport
 WAN = Decimal(10_000)
 
 
+def to_wan(yuan: Decimal) -> str:
+    """Yuan as 万元 for a form field: at most four decimals, no trailing zeros (13.8268)."""
+    return f"{Decimal(yuan) / WAN:.4f}".rstrip("0").rstrip(".")
+
+
 class ReportForm(BootstrapFormMixin, forms.Form):
     """The progress form. Investment is typed in 万元, as reports are read; stored in yuan."""
 
@@ -40,7 +45,7 @@ class ReportForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, report: ProgressReport, **kwargs):
         kwargs.setdefault("initial", {
-            "version": report.version, "investment": report.investment / WAN,
+            "version": report.version, "investment": to_wan(report.investment),
             "progress_pct": report.progress_pct, "progress_text": report.progress_text,
             "next_steps": report.next_steps, "explanation": report.explanation,
             "milestones_reached": list(report.milestones_reached.all()),

@@ -172,7 +172,7 @@ def inbox_badge(user: User) -> int:
     return sum(inbox_counts(user=user).values())
 
 
-def periods_recent(*, limit: int = 24) -> QuerySet[ReportingPeriod]:
+def periods_recent(*, limit: int = 120) -> QuerySet[ReportingPeriod]:
     return ReportingPeriod.objects.order_by("-start", "kind")[:limit]
 
 

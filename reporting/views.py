@@ -6,8 +6,10 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 
+from portal import exports
 from portal.access import get_for_user
 from portal.views import FilteredListView, add_service_errors, require
 from reporting import rules, selectors, services
@@ -27,9 +29,28 @@ class ReportListView(FilteredListView):
     filterset_class = ReportFilterSet
     template_name = "reporting/report_list.html"
     partial_template_name = "reporting/partials/report_table.html"
+    # What a row shows, and the text fields leadership reads; all joined by the selector.
+    export_columns = [
+        (_lazy("Period"), "period"),
+        (_lazy("project code"), "project.code"),
+        (_lazy("project name"), "project.name"),
+        (_lazy("owning subsidiary"), "project.owner.name"),
+        (_lazy("Status"), "get_status_display"),
+        (_lazy("Investment completed this period (10k yuan)"), exports.wan("investment")),
+        (_lazy("Physical progress (%)"), "progress_pct"),
+        (_lazy("Physical progress"), "progress_text"),
+        (_lazy("Next steps"), "next_steps"),
+        (_lazy("Explanation"), "explanation"),
+        (_lazy("submitted at"), "submitted_at"),
+        (_lazy("reviewed by"), "reviewed_by"),
+    ]
 
     def get_base_queryset(self):
         return selectors.report_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs),
+                "fills": rules.fills_reports(self.request.user)}  # fmt: skip
 
 
 class InboxView(LoginRequiredMixin, View):

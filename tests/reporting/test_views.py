@@ -1,6 +1,5 @@
 """The reporting pages for every role: inbox, list, detail, the form, review, coordination."""
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -257,3 +256,19 @@ def test_a_future_period_form_says_it_has_not_started(client_for, infra_project,
     )
     assert response.status_code == 200
     assert 'data-testid="form-errors"' in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["leader", "officer", "reporter", "reporter2"])
+def test_the_report_list_exports_the_filtered_scope_to_excel(
+    client_for, persona, infra_report, housing_report
+):
+    import io
+
+    import openpyxl
+
+    response = client_for(persona).get(reverse("reporting:list"), {"format": "xlsx"})
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][1] == "项目编号"
+    assert {row[1] for row in rows[1:]} == visible_codes(persona)
