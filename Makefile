@@ -19,7 +19,8 @@ help:
 # The virtual environment, with exactly the locked dependencies.
 $(BIN)/.installed: pyproject.toml uv.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	# uv is in the lock itself, so after the first sync the venv has it (and no pip).
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	VIRTUAL_ENV=$(VENV) $(BIN)/uv sync --locked --active --quiet
 	touch $@
 

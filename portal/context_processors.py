@@ -1,15 +1,25 @@
+from django.utils.functional import SimpleLazyObject
+
 from portal import navigation as nav
 from portal.access import is_admin
 
 
 def navigation(request):
-    """The navigation entries this user may use, with the current one marked."""
+    """The navigation entries this user may use, with the current one marked.
+
+    Lazy: the entries (and their badge counts, which cost queries) are worked out only when a
+    template shows the navigation, not for htmx fragments or other pages without it.
+    """
     user = request.user
-    items = []
-    for entry in nav.entries_for(user):
-        url = entry.url()
-        badge = entry.badge(user) if entry.badge else None
-        items.append(
-            {"entry": entry, "url": url, "active": request.path.startswith(url), "badge": badge}
-        )
-    return {"nav_items": items, "nav_show_admin": is_admin(user)}
+
+    def items():
+        result = []
+        for entry in nav.entries_for(user):
+            url = entry.url()
+            result.append({
+                "entry": entry, "url": url, "active": request.path.startswith(url),
+                "badge": entry.badge(user) if entry.badge else None,
+            })  # fmt: skip
+        return result
+
+    return {"nav_items": SimpleLazyObject(items), "nav_show_admin": is_admin(user)}

@@ -154,6 +154,15 @@ def _claim(report: ProgressReport, *, version: int, statuses: Iterable[str], **c
     )
 
 
+def _require_open(report: ProgressReport) -> None:
+    if not report.is_open_for_filling:
+        raise ValidationError(
+            _("This report is %(status)s and can no longer be changed.")
+            % {"status": report.get_status_display()},
+            code="state",
+        )
+
+
 def report_validate(report: ProgressReport, fields: dict[str, Any], *,
                     today: datetime.date) -> None:  # fmt: skip
     """The reporting rules, with messages next to the fields they concern."""
@@ -233,12 +242,7 @@ def report_save(
         raise ValidationError(
             _("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))}
         )
-    if not report.is_open_for_filling:
-        raise ValidationError(
-            _("This report is %(status)s and can no longer be changed.")
-            % {"status": report.get_status_display()},
-            code="state",
-        )
+    _require_open(report)
     report_validate(report, data.fields, today=today)
     _claim(report, version=version, statuses=[ReportStatus.DRAFT, ReportStatus.RETURNED])
     for name, value in data.fields.items():
@@ -270,12 +274,7 @@ def report_submit(
         report_save(actor=actor, report=report, version=version, data=data, today=today)
         version = report.version
     else:
-        if not report.is_open_for_filling:
-            raise ValidationError(
-                _("This report is %(status)s and can no longer be changed.")
-                % {"status": report.get_status_display()},
-                code="state",
-            )
+        _require_open(report)
         report_validate(report, {}, today=today)
     _claim(
         report,

@@ -69,15 +69,19 @@ class InboxView(LoginRequiredMixin, View):
         })  # fmt: skip
 
 
+def render_detail(request, report, review_form=None):
+    """The report page; the review view renders it again with its bound form on an error."""
+    return render(request, "reporting/report_detail.html", {
+        "report": report,
+        "can_edit": report.is_open_for_filling and rules.can_fill(request.user, report),
+        "can_review": rules.can_review(request.user),
+        "review_form": review_form or ReviewForm(initial={"version": report.version}),
+    })  # fmt: skip
+
+
 class ReportDetailView(LoginRequiredMixin, View):
-    def get(self, request, pk, review_form=None):
-        report = selectors.report_get(user=request.user, pk=pk)
-        return render(request, "reporting/report_detail.html", {
-            "report": report,
-            "can_edit": report.is_open_for_filling and rules.can_fill(request.user, report),
-            "can_review": rules.can_review(request.user),
-            "review_form": review_form or ReviewForm(initial={"version": report.version}),
-        })  # fmt: skip
+    def get(self, request, pk):
+        return render_detail(request, selectors.report_get(user=request.user, pk=pk))
 
 
 class ReportEditView(LoginRequiredMixin, View):
@@ -189,7 +193,8 @@ class ReportReviewView(LoginRequiredMixin, View):
                         "reopen": _("Report %(report)s was reopened and returned.")}  # fmt: skip
                 messages.success(request, done[action] % {"report": report})
                 return redirect(report.get_absolute_url())
-        return ReportDetailView().get(request, pk, review_form=form)
+        # Read again: the page shows the report as it now is, with the errors and the comment.
+        return render_detail(request, selectors.report_get(user=request.user, pk=pk), form)
 
 
 class CoordinationDetailView(LoginRequiredMixin, View):

@@ -262,3 +262,14 @@ def test_the_detail_page_costs_a_fixed_number_of_queries(
     with django_assert_num_queries(8):
         response = client.get(infra_project.get_absolute_url())
     assert len(response.context["project"].milestones.all()) == 5
+
+
+def test_an_htmx_filter_does_not_pay_for_the_navigation(
+    client_for, orgs, personas, django_assert_num_queries
+):
+    ProjectFactory.create_batch(3, owner=orgs["infra"])
+    client = client_for("officer")
+    # session, user, count, page: the fragment shows neither the navigation (no inbox badge)
+    # nor the filter form (no choice lists).
+    with django_assert_num_queries(4):
+        client.get(reverse("projects:list"), HTTP_HX_REQUEST="true")
