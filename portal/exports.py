@@ -92,8 +92,22 @@ def build_xlsx(
     objects: Iterable[Any], columns: Sequence[ExportColumn], *, sheet_title: str = ""
 ) -> bytes:
     """The workbook: one sheet, a bold frozen header row with a filter, then the rows."""
+    return build_workbook([(sheet_title, objects, columns)])
+
+
+def build_workbook(sheets: Sequence[tuple[str, Iterable[Any], Sequence[ExportColumn]]]) -> bytes:
+    """A workbook of several such sheets: (title, rows, columns) each."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_sheet_title(sheet_title))
+    for title, objects, columns in sheets:
+        _write_sheet(workbook, title, objects, columns)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_sheet(workbook, title: str, objects: Iterable[Any],
+                 columns: Sequence[ExportColumn]) -> None:  # fmt: skip
+    sheet = workbook.create_sheet(_sheet_title(title))
     labels = [capfirst(str(label)) for label, _getter in columns]
     for index, label in enumerate(labels, start=1):
         # Chinese characters are about two columns wide.
@@ -105,9 +119,6 @@ def build_xlsx(
     for count, obj in enumerate(objects, start=1):  # noqa: B007 (count is read after the loop)
         sheet.append([_cell(sheet, cell_value(resolve(obj, getter))) for _l, getter in columns])
     sheet.auto_filter.ref = f"A1:{get_column_letter(max(1, len(columns)))}{count + 1}"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def _sheet_title(title: str) -> str:

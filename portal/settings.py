@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "portal",
     "projects",
     "reporting",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -242,4 +243,32 @@ PORTAL = {
     "EXCEL_MAX_BYTES": env.int("PORTAL_EXCEL_MAX_BYTES", default=2 * 1024 * 1024),
     "EXCEL_MAX_ROWS": env.int("PORTAL_EXCEL_MAX_ROWS", default=2000),
     "EXPORT_MAX_ROWS": env.int("PORTAL_EXPORT_MAX_ROWS", default=50_000),
+    # The cockpit's red/amber/green rules (DOMAIN.md section 5), every limit in this one place;
+    # dashboard/rules.py reads them. Points are percentage points; days are calendar days.
+    "RAG": {
+        # Investment: completion rate behind the time-elapsed plan (序时进度) by ...
+        "INVESTMENT_LAG_AMBER": env.float("PORTAL_RAG_INVESTMENT_LAG_AMBER", default=10),
+        "INVESTMENT_LAG_RED": env.float("PORTAL_RAG_INVESTMENT_LAG_RED", default=30),
+        # Start date missed: amber at once, red once this many months have passed.
+        "START_MISSED_RED_MONTHS": env.int("PORTAL_RAG_START_MISSED_RED_MONTHS", default=3),
+        # Milestones: up to 7 days late amber, 7-15 orange, 15 or more red.
+        "MILESTONE_ORANGE_DAYS": env.int("PORTAL_RAG_MILESTONE_ORANGE_DAYS", default=7),
+        "MILESTONE_RED_DAYS": env.int("PORTAL_RAG_MILESTONE_RED_DAYS", default=15),
+        # A progress form past its due date: amber, red from this many days.
+        "REPORT_LATE_RED_DAYS": env.int("PORTAL_RAG_REPORT_LATE_RED_DAYS", default=15),
+        # A permit past its promised date: amber, red from this many days.
+        "PERMIT_OVERDUE_RED_DAYS": env.int("PORTAL_RAG_PERMIT_OVERDUE_RED_DAYS", default=30),
+        # A critical site finding past its rectification deadline: red from this many days.
+        "FINDING_OVERDUE_RED_DAYS": env.int("PORTAL_RAG_FINDING_OVERDUE_RED_DAYS", default=1),
+        # Contract paid % ahead of physical progress % by this many points.
+        "PAYMENT_AHEAD_AMBER": env.float("PORTAL_RAG_PAYMENT_AHEAD_AMBER", default=10),
+        "PAYMENT_AHEAD_RED": env.float("PORTAL_RAG_PAYMENT_AHEAD_RED", default=20),
+    },
+    # Rollups: seconds an incremental job waits to gather a burst of changes into one run;
+    # a run still "running" after this many minutes was cut off (worker killed) and shows as
+    # failed to administrators.
+    "ROLLUP_COALESCE_SECONDS": env.int("PORTAL_ROLLUP_COALESCE_SECONDS", default=2),
+    "ROLLUP_STALE_MINUTES": env.int("PORTAL_ROLLUP_STALE_MINUTES", default=30),
+    "COCKPIT_RED_LIST": env.int("PORTAL_COCKPIT_RED_LIST", default=30),
+    "COCKPIT_MAP_POINTS": env.int("PORTAL_COCKPIT_MAP_POINTS", default=500),
 }

@@ -7,10 +7,12 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Project registry")
 
     def ready(self) -> None:
-        from portal import demo
+        from portal import demo, figures
         from portal.navigation import NavEntry, register
         from projects.demo import generate
+        from projects.figures import PROVIDER
 
+        figures.register(PROVIDER)
         demo.register(demo.DemoStep("projects", 10, generate))
 
         register(

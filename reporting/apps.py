@@ -7,7 +7,7 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Progress reporting")
 
     def ready(self) -> None:
-        from portal import demo
+        from portal import demo, figures
         from portal.navigation import NavEntry, register
         from reporting.demo import generate
         from reporting.selectors import inbox_badge
@@ -25,4 +25,7 @@ class ReportingConfig(AppConfig):
                 order=20,
             )
         )
+        from reporting.figures import PROVIDER
+
+        figures.register(PROVIDER)
         demo.register(demo.DemoStep("progress-reports", 20, generate))

@@ -1,0 +1,243 @@
+"""Reads of the cockpit: only rollup tables and small indexed queries, scoped to the reader.
+
+A fixed number of queries whatever the size of the group (tests and bench/ assert it): the
+organisation and year cells are summed in Python (a few hundred rows), the red list and the map
+are bounded by settings.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from dashboard import rules
+from dashboard.models import RAG_ORDER, OrgMonth, OrgYear, Pace, ProjectYear, Rag
+from portal import figures
+from portal.access import Action, get_for_user, is_subsidiary_user
+from portal.models import Organisation, User
+from projects.models import Project
+
+ZERO = Decimal(0)
+COUNTERS = [
+    "projects", "planned", "completed_ytd", "completed_cumulative",
+    "rag_green", "rag_amber", "rag_orange", "rag_red", "rag_none",
+    "pace_ahead", "pace_on_track", "pace_lagging", "pace_no_plan",
+    "start_planned", "started", "finish_planned", "finished",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Filters:
+    year: int
+    organisation: Organisation | None = None  # None: everything the reader sees
+    category: str = ""
+    is_key: bool | None = None
+
+    def apply(self, queryset: QuerySet) -> QuerySet:
+        queryset = queryset.filter(year=self.year)
+        if self.organisation is not None:
+            queryset = queryset.filter(organisation__path__startswith=self.organisation.path)
+        if self.category:
+            queryset = queryset.filter(category=self.category)
+        if self.is_key is not None:
+            queryset = queryset.filter(is_key=self.is_key)
+        return queryset
+
+
+@dataclass
+class Totals:
+    """The cockpit's figures for one level: the group, a subsidiary, or a row of a table."""
+
+    values: dict[str, Any] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    measures: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, cell: OrgYear) -> None:
+        for name in COUNTERS:
+            self.values[name] += getattr(cell, name)
+        for key, value in (cell.measures or {}).items():
+            self.measures[key] += value
+
+    def __getattr__(self, name: str) -> Any:
+        if name in COUNTERS:
+            return self.values[name]
+        raise AttributeError(name)
+
+    @property
+    def completion_pct(self) -> Decimal | None:
+        return rules.completion_pct(self.planned, self.completed_ytd)
+
+    @staticmethod
+    def _rate(done, planned) -> Decimal | None:
+        return (Decimal(done) * 100 / planned).quantize(Decimal("0.1")) if planned else None
+
+    @property
+    def start_rate(self) -> Decimal | None:
+        return self._rate(self.started, self.start_planned)
+
+    @property
+    def finish_rate(self) -> Decimal | None:
+        return self._rate(self.finished, self.finish_planned)
+
+    @property
+    def assessed(self) -> int:
+        return self.rag_green + self.rag_amber + self.rag_orange + self.rag_red
+
+
+@dataclass
+class Cockpit:
+    filters: Filters
+    as_of: datetime.date
+    elapsed_pct: Decimal
+    totals: Totals
+    key_totals: Totals  # the key projects among them
+    by_organisation: list[tuple[Organisation, Totals]]
+    months: list[dict[str, Any]]  # per month: completed, completed_ytd, planned_to_date
+    forecast: Decimal | None  # year-end completion at this pace
+    red_list: list[ProjectYear]
+    map_points: list[dict[str, Any]]
+    measures: list[tuple[figures.Measure, int]]
+
+    @property
+    def forecast_pct(self) -> Decimal | None:
+        return rules.completion_pct(self.totals.planned, self.forecast or ZERO)
+
+
+def visible_subsidiaries(user: User) -> QuerySet[Organisation]:
+    """The subsidiaries whose cockpit `user` may open: all for leadership and the centre, their
+    own for a subsidiary's staff."""
+    subsidiaries = Organisation.objects.filter(kind="subsidiary", is_active=True)
+    if is_subsidiary_user(user):
+        return subsidiaries.filter(path__startswith=user.organisation.path)
+    return subsidiaries.order_by("order", "code")
+
+
+def years(user: User) -> list[int]:
+    return list(OrgYear.objects.for_user(user).order_by("-year").values_list("year", flat=True)
+                .distinct())  # fmt: skip
+
+
+def _months_counted(year: int, as_of: datetime.date) -> int:
+    return 12 if year < as_of.year else (0 if year > as_of.year else as_of.month - 1)
+
+
+def cockpit(*, user: User, filters: Filters, as_of: datetime.date | None = None) -> Cockpit:
+    as_of = as_of or timezone.localdate()
+    cells = list(filters.apply(OrgYear.objects.for_user(user))
+                 .select_related("organisation").order_by("organisation__order",
+                                                          "organisation__code"))  # fmt: skip
+    totals, key_totals, per_org = Totals(), Totals(), {}
+    for cell in cells:
+        totals.add(cell)
+        if cell.is_key:
+            key_totals.add(cell)
+        org = cell.organisation
+        per_org.setdefault(org.pk, (org, Totals()))[1].add(cell)
+
+    counted = _months_counted(filters.year, as_of)
+    month_values = defaultdict(lambda: [ZERO, ZERO])
+    for month, completed, to_date in filters.apply(OrgMonth.objects.for_user(user)) \
+            .values_list("month", "completed", "completed_ytd"):  # fmt: skip
+        month_values[month][0] += completed
+        month_values[month][1] += to_date
+    months = [
+        {
+            "month": m,
+            "completed": month_values[m][0] if m <= counted else None,
+            "completed_ytd": month_values[m][1] if m <= counted else None,
+            "planned_to_date": totals.planned * m / 12,
+        }
+        for m in range(1, 13)
+    ]
+    forecast = (totals.completed_ytd * 12 / counted) if counted else None
+    if counted == 12:
+        forecast = totals.completed_ytd
+
+    projects = filters.apply(ProjectYear.objects.for_user(user))
+    red_list = list(
+        projects.filter(rag__in=[Rag.RED, Rag.ORANGE])
+        .select_related("project__owner", "project__assigned_leader")
+        .order_by("-severity", "project__code")[: settings.PORTAL["COCKPIT_RED_LIST"]]
+    )
+    map_points = list(
+        projects.filter(project__latitude__isnull=False)
+        .order_by("-severity", "project__code")
+        .values("project_id", "project__code", "project__name", "project__latitude",
+                "project__longitude", "rag")[: settings.PORTAL["COCKPIT_MAP_POINTS"]]
+    )  # fmt: skip
+    registered = figures.measures()
+    measures = [(registered[key], totals.measures.get(key, 0)) for key in registered]
+    return Cockpit(
+        filters=filters,
+        as_of=as_of,
+        elapsed_pct=rules.time_elapsed_pct(filters.year, as_of),
+        totals=totals,
+        key_totals=key_totals,
+        by_organisation=list(per_org.values()),
+        months=months,
+        forecast=forecast,
+        red_list=red_list,
+        map_points=map_points,
+        measures=measures,
+    )
+
+
+def organisation_projects(*, user: User, filters: Filters, limit: int = 100) -> list[ProjectYear]:
+    """A subsidiary's projects at the drill-down's second level, the worst first."""
+    return list(
+        filters.apply(ProjectYear.objects.for_user(user))
+        .select_related("project__assigned_leader")
+        .order_by("-severity", "project__code")[:limit]
+    )
+
+
+@dataclass
+class ProjectCockpit:
+    project: Project
+    row: ProjectYear | None
+    as_of: datetime.date
+    months: list[dict[str, Any]]
+    measures: list[tuple[figures.Measure, int]]
+
+    @property
+    def causes(self) -> list[dict[str, Any]]:
+        return [dict(c, text=rules.describe(c)) for c in (self.row.causes if self.row else [])]
+
+
+def project_cockpit(*, user: User, pk: int, year: int,
+                    as_of: datetime.date | None = None) -> ProjectCockpit:  # fmt: skip
+    as_of = as_of or timezone.localdate()
+    project = get_for_user(Project.objects.select_related("owner", "assigned_leader"), user, pk,
+                           Action.VIEW)  # fmt: skip
+    row = ProjectYear.objects.filter(project=project, year=year).first()
+    counted = _months_counted(year, as_of)
+    months, to_date = [], ZERO
+    for m in range(1, 13):
+        value = getattr(row, f"m{m:02d}") if row else ZERO
+        to_date += value
+        months.append({
+            "month": m,
+            "completed": value if m <= counted else None,
+            "completed_ytd": to_date if m <= counted else None,
+            "planned_to_date": (row.planned if row else ZERO) * m / 12,
+        })  # fmt: skip
+    registered = figures.measures()
+    values = row.measures if row else {}
+    measures = [(registered[key], values.get(key, 0)) for key in registered]
+    return ProjectCockpit(project=project, row=row, as_of=as_of, months=months, measures=measures)
+
+
+def rag_counts(totals: Totals) -> list[tuple[str, str, int]]:
+    """(key, label, count) in display order, worst first."""
+    return [(str(rag.value), str(rag.label), totals.values[f"rag_{rag.value}"])
+            for rag in reversed(RAG_ORDER)]  # fmt: skip
+
+
+def pace_counts(totals: Totals) -> list[tuple[str, str, int]]:
+    return [(str(p.value), str(p.label), totals.values[f"pace_{p.value}"]) for p in Pace]

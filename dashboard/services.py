@@ -1,0 +1,136 @@
+"""Running the rollups: full recompute, changed projects, and the queue between them.
+
+Every run is recorded as a RollupRun (the cockpit's "data as of", and a failure administrators
+see). The write itself is one transaction that first locks the RollupLock rows of the
+organisations it will write, in primary-key order, so two workers never write the same
+organisation at once and cannot deadlock; a run cut off half way rolls back whole.
+
+Changes reach the queue after commit (dashboard.signals): the project goes into PendingRollup and
+one `rollup_pending` task is scheduled a moment later, so a burst of changes (an Excel batch, a
+reviewer accepting twenty forms) becomes one run.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import traceback
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from dashboard import rollup
+from dashboard.models import PendingRollup, RollupLock, RollupRun
+from projects.models import Project
+
+log = logging.getLogger(__name__)
+SCHEDULED_KEY = "dashboard:rollup-scheduled"
+PENDING_BATCH = 500
+
+
+def _run(kind: str, project_ids: Sequence[int] | None, today: datetime.date | None,
+         pending: Sequence[tuple[int, datetime.datetime]] = ()) -> RollupRun:  # fmt: skip
+    today = today or timezone.localdate()
+    run = RollupRun.objects.create(kind=kind, as_of=today)
+    try:
+        with transaction.atomic():
+            organisations = rollup.organisations_of(project_ids)
+            RollupLock.objects.bulk_create(
+                [RollupLock(organisation_id=pk) for pk in organisations], ignore_conflicts=True
+            )
+            list(RollupLock.objects.select_for_update().filter(organisation_id__in=organisations)
+                 .order_by("pk").values_list("pk", flat=True))  # fmt: skip
+            run.projects = rollup.write(project_ids, today)
+            if kind == RollupRun.Kind.FULL:
+                # Everything queued before this run started is in it.
+                PendingRollup.objects.filter(queued_at__lte=run.started_at).delete()
+            elif pending:
+                # Only what we read: a project queued again meanwhile stays queued.
+                done = Q(pk__in=[])
+                for project_id, queued_at in pending:
+                    done |= Q(project_id=project_id, queued_at=queued_at)
+                PendingRollup.objects.filter(done).delete()
+    except Exception:
+        run.status = RollupRun.Status.FAILED
+        run.error = traceback.format_exc(limit=20)
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        log.exception("Rollup %s failed", kind)
+        raise
+    run.status = RollupRun.Status.OK
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "finished_at", "projects"])
+    return run
+
+
+def rollup_full(today: datetime.date | None = None) -> RollupRun:
+    """Recompute every rollup from the records (nightly, and `manage.py rollup`)."""
+    return _run(RollupRun.Kind.FULL, None, today)
+
+
+def rollup_projects(project_ids: Iterable[int], today: datetime.date | None = None) -> RollupRun:
+    """Recompute the rollups of these projects and of the organisations and years they touch."""
+    return _run(RollupRun.Kind.PROJECTS, sorted(set(project_ids)), today)
+
+
+def run_pending(today: datetime.date | None = None) -> RollupRun | None:
+    """Roll up the queued projects, a batch at a time, until the queue is empty."""
+    cache.delete(SCHEDULED_KEY)  # changes from now on schedule another run
+    run = None
+    while True:
+        batch = list(PendingRollup.objects.order_by("queued_at")
+                     .values_list("project_id", "queued_at")[:PENDING_BATCH])  # fmt: skip
+        if not batch:
+            return run
+        run = _run(RollupRun.Kind.PROJECTS, [p for p, _ in batch], today, pending=batch)
+
+
+def enqueue(project_ids: Iterable[int]) -> None:
+    """Queue projects for the incremental rollup and schedule one run for the burst. Call after
+    commit (the run must see the change)."""
+    # Only projects that still exist: a project created in a transaction that rolled back, or
+    # deleted since, has nothing to roll up.
+    ids = sorted(Project.objects.filter(pk__in=set(project_ids)).values_list("pk", flat=True))
+    if not ids:
+        return
+    now = timezone.now()
+    PendingRollup.objects.bulk_create(
+        [PendingRollup(project_id=pk, queued_at=now) for pk in ids],
+        update_conflicts=True, update_fields=["queued_at"], unique_fields=["project"],
+    )  # fmt: skip
+    if not cache.add(SCHEDULED_KEY, 1, timeout=settings.PORTAL["ROLLUP_COALESCE_SECONDS"] + 60):
+        return  # a run is already scheduled and will pick these up
+    from dashboard.tasks import rollup_pending
+
+    try:
+        rollup_pending.apply_async(countdown=settings.PORTAL["ROLLUP_COALESCE_SECONDS"])
+    except Exception:  # broker down: the queue keeps the projects for the nightly run
+        cache.delete(SCHEDULED_KEY)
+        log.exception("Could not schedule the rollup; %d projects stay queued", len(ids))
+
+
+# --- reading the runs ---------------------------------------------------------------------------
+
+
+def data_as_of() -> datetime.datetime | None:
+    """When the rollups were last brought up to date."""
+    return RollupRun.objects.filter(status=RollupRun.Status.OK).aggregate(
+        at=Max("finished_at"))["at"]  # fmt: skip
+
+
+def failed_runs(limit: int = 5) -> list[RollupRun]:
+    """Runs since the last successful full recompute that failed or were cut off (still
+    'running' long after they started): what administrators need to see."""
+    last_full = RollupRun.objects.filter(kind=RollupRun.Kind.FULL, status=RollupRun.Status.OK) \
+        .aggregate(at=Max("started_at"))["at"]  # fmt: skip
+    runs = RollupRun.objects.filter(
+        Q(status=RollupRun.Status.FAILED)
+        | Q(status=RollupRun.Status.RUNNING, started_at__lt=rollup.stale_run_cutoff())
+    )
+    if last_full:
+        runs = runs.filter(started_at__gt=last_full)
+    return list(runs.order_by("-started_at")[:limit])

@@ -1,0 +1,18 @@
+"""Celery tasks: thin wrappers over dashboard.services. Both are idempotent: a task redelivered
+after a worker was killed (acks late) recomputes the same rows."""
+
+from celery import shared_task
+
+from dashboard import services
+
+
+@shared_task(name="dashboard.tasks.rollup_full")
+def rollup_full() -> dict:
+    run = services.rollup_full()
+    return {"run": run.pk, "projects": run.projects}
+
+
+@shared_task(name="dashboard.tasks.rollup_pending")
+def rollup_pending() -> dict:
+    run = services.run_pending()
+    return {"run": run.pk if run else None}

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.CockpitView.as_view(), name="cockpit"),
+    path("projects/<int:pk>/", views.ProjectCockpitView.as_view(), name="project"),
+]

@@ -1,0 +1,220 @@
+"""The group cockpit (驾驶舱) and its drill-down: group -> subsidiary -> project.
+
+Thin views over dashboard.selectors. Every level shows the same figures; the reader's scope
+comes from portal.access through the selectors, so a subsidiary's staff see their own company's
+cockpit and a project they may not see is a 404.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from dashboard import rules, selectors, services
+from dashboard.forms import CockpitFilterForm
+from dashboard.models import Rag
+from portal import exports
+from portal.access import is_admin
+
+WAN = Decimal(10_000)
+
+# Cards of the pooled functions, fed by measures the function apps register (portal.figures).
+# Until an app is installed its card says so instead of showing a made-up zero.
+FUNCTION_CARDS = [
+    (gettext_lazy("Permits waiting / overdue"), ("permits_waiting", "permits_overdue"),
+     gettext_lazy("preliminary work")),
+    (gettext_lazy("Tenders this month"), ("tenders_this_month",), gettext_lazy("tendering")),
+    (gettext_lazy("Contract paid"), ("contract_paid_pct",), gettext_lazy("contracts")),
+    (gettext_lazy("Findings open / overdue"), ("findings_open", "findings_overdue"),
+     gettext_lazy("site supervision")),
+]  # fmt: skip
+
+
+def _wan(value) -> float | None:
+    return None if value is None else round(float(Decimal(value) / WAN), 2)
+
+
+def _chart_labels() -> dict[str, str]:
+    return {
+        "planned": _("Annual plan"), "completed": _("Completed"),
+        "planned_cumulative": _("Time-elapsed plan"),
+        "completed_cumulative": _("Completed to date"), "unit": _("10k yuan"),
+        "no_data": _("No data yet"),
+    }  # fmt: skip
+
+
+def _monthly(months: list[dict]) -> dict[str, list]:
+    return {
+        "months": [_("M%(month)d") % {"month": m["month"]} for m in months],
+        "planned_cumulative": [_wan(m["planned_to_date"]) for m in months],
+        "completed_cumulative": [_wan(m["completed_ytd"]) for m in months],
+    }
+
+
+class CockpitView(LoginRequiredMixin, View):
+    template_name = "dashboard/cockpit.html"
+
+    def get(self, request):
+        user, today = request.user, timezone.localdate()
+        organisations = list(selectors.visible_subsidiaries(user))
+        years = selectors.years(user)
+        if today.year not in years:
+            years = sorted([today.year, *years], reverse=True)
+        form = CockpitFilterForm(request.GET or None, years=years, organisations=organisations)
+        form.is_valid()  # a bad value is shown at its field; the others still apply
+        data = getattr(form, "cleaned_data", {})
+        filters = selectors.Filters(
+            year=data.get("year") or today.year,
+            organisation=form.organisations.get(data.get("organisation") or ""),
+            category=data.get("category") or "",
+            is_key=data.get("is_key"),
+        )
+        cockpit = selectors.cockpit(user=user, filters=filters, as_of=today)
+        projects = (selectors.organisation_projects(user=user, filters=filters)
+                    if filters.organisation else None)  # fmt: skip
+        if request.GET.get("format") == "xlsx":
+            return self.export(cockpit, projects)
+        context = {
+            "form": form,
+            "cockpit": cockpit,
+            "projects": projects,
+            "rag_counts": selectors.rag_counts(cockpit.totals),
+            "pace_counts": selectors.pace_counts(cockpit.totals),
+            "key_rag_counts": selectors.rag_counts(cockpit.key_totals),
+            "function_cards": self.function_cards(cockpit),
+            "data_as_of": services.data_as_of(),
+            "failed_runs": services.failed_runs() if is_admin(user) else [],
+            "charts": self.charts(cockpit, filters),
+            "query": self.query(filters),
+        }
+        return render(request, self.template_name, context)
+
+    @staticmethod
+    def query(filters: selectors.Filters, **changes: Any) -> str:
+        params = {
+            "year": filters.year,
+            "organisation": filters.organisation.code if filters.organisation else "",
+            "category": filters.category,
+            "is_key": "" if filters.is_key is None else str(filters.is_key).lower(),
+        }
+        params.update(changes)
+        return urlencode({k: v for k, v in params.items() if v not in ("", None)})
+
+    @staticmethod
+    def function_cards(cockpit: selectors.Cockpit) -> list[dict]:
+        values = dict(cockpit.totals.measures)
+        registered = {measure.key for measure, _ in cockpit.measures}
+        cards = []
+        for label, keys, module in FUNCTION_CARDS:
+            available = all(key in registered for key in keys)
+            cards.append({"label": label, "module": module, "available": available,
+                          "values": [values.get(key, 0) for key in keys]})  # fmt: skip
+        return cards
+
+    def charts(self, cockpit: selectors.Cockpit, filters: selectors.Filters) -> dict:
+        cockpit_url = reverse("dashboard:cockpit")
+        by_org = cockpit.by_organisation
+        return {
+            "labels": _chart_labels(),
+            "by_subsidiary": {
+                "names": [org.short_name for org, _t in by_org],
+                "planned": [_wan(t.planned) for _o, t in by_org],
+                "completed": [_wan(t.completed_ytd) for _o, t in by_org],
+                "urls": [f"{cockpit_url}?{self.query(filters, organisation=org.code)}"
+                         for org, _t in by_org],
+            },
+            "monthly": _monthly(cockpit.months),
+            "status": [{"key": key, "name": label, "value": count}
+                       for key, label, count in selectors.rag_counts(cockpit.totals) if count],
+            "map": {
+                "points": [{
+                    "name": p["project__name"], "code": p["project__code"],
+                    "lng": float(p["project__longitude"]), "lat": float(p["project__latitude"]),
+                    "rag": p["rag"],
+                    "url": reverse("dashboard:project", args=[p["project_id"]])
+                           + f"?year={filters.year}",
+                } for p in cockpit.map_points],
+                "rag_names": {str(r.value): str(r.label) for r in Rag},
+            },
+        }  # fmt: skip
+
+    def export(self, cockpit: selectors.Cockpit, projects) -> Any:
+        def pct(value):
+            return None if value is None else float(value)
+
+        summary = [
+            (_("Subsidiary"), lambda row: str(getattr(row[0], "short_name", row[0]))),
+            (_("Projects"), lambda row: row[1].projects),
+            (_("Annual plan (10k yuan)"), lambda row: _wan(row[1].planned)),
+            (_("Completed this year (10k yuan)"), lambda row: _wan(row[1].completed_ytd)),
+            (_("Completion %"), lambda row: pct(row[1].completion_pct)),
+            (_("Time elapsed %"), lambda row: float(cockpit.elapsed_pct)),
+            (_("Red"), lambda row: row[1].rag_red),
+            (_("Orange"), lambda row: row[1].rag_orange),
+            (_("Amber"), lambda row: row[1].rag_amber),
+            (_("Green"), lambda row: row[1].rag_green),
+        ]
+        group = [(_("All"), cockpit.totals)]
+        project_columns = [
+            (_("Project code"), "project.code"),
+            (_("Project name"), "project.name"),
+            (_("Subsidiary"), lambda row: row.project.owner.short_name),
+            (_("Assigned leader"), lambda row: row.project.assigned_leader.get_full_name()
+             if row.project.assigned_leader else ""),
+            (_("Status"), lambda row: row.get_rag_display()),
+            (_("Annual plan (10k yuan)"), lambda row: _wan(row.planned)),
+            (_("Completed this year (10k yuan)"), lambda row: _wan(row.completed_ytd)),
+            (_("Completion %"), lambda row: pct(row.completion_pct)),
+            (_("Causes"), lambda row: "；".join(rules.describe(c) for c in row.causes)),
+        ]  # fmt: skip
+        sheets = [
+            (_("Summary"), [*cockpit.by_organisation, *group], summary),
+            (_("Red list"), cockpit.red_list, project_columns),
+        ]
+        if projects is not None:
+            sheets.append((_("Projects"), projects, project_columns))
+        name = _("Cockpit %(year)s %(date)s") % {"year": cockpit.filters.year,
+                                                  "date": cockpit.as_of.isoformat()}  # fmt: skip
+        response = exports.HttpResponse(exports.build_workbook(sheets),
+                                        content_type=exports.XLSX_CONTENT_TYPE)  # fmt: skip
+        response["Content-Disposition"] = exports.content_disposition(
+            f"{name}.xlsx", fallback=f"cockpit-{cockpit.filters.year}.xlsx"
+        )
+        return response
+
+
+class ProjectCockpitView(LoginRequiredMixin, View):
+    """The drill-down's last level: one project's figures, colour and causes."""
+
+    def get(self, request, pk: int):
+        today = timezone.localdate()
+        try:
+            year = int(request.GET.get("year") or today.year)
+        except ValueError:
+            year = today.year
+        if not 2000 <= year <= 2100:
+            year = today.year
+        data = selectors.project_cockpit(user=request.user, pk=pk, year=year, as_of=today)
+        row = data.row
+        charts = {"labels": _chart_labels(), "monthly": _monthly(data.months)}
+        organisation = data.project.owner
+        context = {
+            "data": data,
+            "row": row,
+            "year": year,
+            "elapsed_pct": rules.time_elapsed_pct(year, today),
+            "charts": charts,
+            "data_as_of": services.data_as_of(),
+            "up_url": reverse("dashboard:cockpit") + "?" + urlencode(
+                {"year": year, "organisation": organisation.code}),
+        }  # fmt: skip
+        return render(request, "dashboard/project.html", context)
