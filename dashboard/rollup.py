@@ -41,6 +41,7 @@ PLAN = AnnualPlan._meta.db_table
 REPORT = ProgressReport._meta.db_table
 PERIOD = ReportingPeriod._meta.db_table
 MONTH_COLUMNS = [f"m{m:02d}" for m in range(1, 13)]
+MAX_PCT = "999999.99"  # the largest ProjectYear.completion_pct
 
 # Columns of a fresh ProjectYear row other than those the statements below fill.
 _ROW_DEFAULTS = (
@@ -145,9 +146,13 @@ def _project_years(ids: Sequence[int] | None, today: datetime.date) -> None:
         [today.year, today.year, elapsed, *scope_params],
     )
     rate = "(completed_ytd * 100.0 / planned)"
+    # A plan typed in the wrong unit (100 yuan against millions done) must not overflow the
+    # column (8 digits) and fail the whole run: such a rate is stored as 999999.99.
     _execute(
         f"""UPDATE {PY} SET
-                completion_pct = CASE WHEN planned > 0 THEN ROUND({rate}, 2) END,
+                completion_pct = CASE WHEN planned <= 0 THEN NULL
+                                      WHEN {rate} >= {MAX_PCT} THEN {MAX_PCT}
+                                      ELSE ROUND({rate}, 2) END,
                 pace = CASE WHEN planned <= 0 THEN '{Pace.NO_PLAN}'
                             WHEN elapsed_pct - {rate} < 0 THEN '{Pace.AHEAD}'
                             WHEN elapsed_pct - {rate} < %s THEN '{Pace.ON_TRACK}'

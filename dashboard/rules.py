@@ -147,14 +147,17 @@ def payment_ahead(facts: Facts) -> Cause | None:
     found = facts.extra.get("payments")
     if not found or found.get("paid_pct") is None or found.get("progress_pct") is None:
         return None
-    gap = float(found["paid_pct"]) - float(found["progress_pct"])
-    if gap > limits()["PAYMENT_AHEAD_RED"]:
+    # In decimals, as investment_lag: in floats 40.7 - 30.7 is 10.000000000000004, over a
+    # 10-point limit it does not pass.
+    gap = Decimal(str(found["paid_pct"])) - Decimal(str(found["progress_pct"]))
+    if gap > Decimal(str(limits()["PAYMENT_AHEAD_RED"])):
         level = Rag.RED
-    elif gap > limits()["PAYMENT_AHEAD_AMBER"]:
+    elif gap > Decimal(str(limits()["PAYMENT_AHEAD_AMBER"])):
         level = Rag.AMBER
     else:
         return None
-    params = {"paid_pct": found["paid_pct"], "progress_pct": found["progress_pct"], "gap": gap}
+    params = {"paid_pct": found["paid_pct"], "progress_pct": found["progress_pct"],
+              "gap": float(gap)}  # fmt: skip
     return Cause("payment_ahead", level, params, found.get("url", ""))
 
 
@@ -187,23 +190,45 @@ def assess(facts: Facts) -> Assessment:
 # --- how a cause reads --------------------------------------------------------------------------
 
 
+def _texts() -> dict[str, tuple[str, str]]:
+    """Per rule: the sentence with its numbers, and the plain title when the numbers are
+    missing (a cause stored by an older version of the rule, or by hand)."""
+    return {
+        "investment_lag": (
+            _("Investment %(completion).1f%% of plan against %(elapsed).1f%% of the year "
+              "elapsed: %(lag).1f points behind"),
+            _("Investment behind the time-elapsed plan"),
+        ),
+        "start_missed": (
+            _("Planned to start on %(planned_start)s, not started (%(days)d days)"),
+            _("Planned start missed"),
+        ),
+        "milestone_late": (_("Milestone “%(name)s” %(days)d days late"), _("Milestone late")),
+        "report_late": (
+            _("Progress report %(period)s %(days)d days overdue"),
+            _("Progress report overdue"),
+        ),
+        "permit_overdue": (_("Permit “%(name)s” %(days)d days overdue"), _("Permit overdue")),
+        "finding_overdue": (
+            _("Critical finding “%(name)s” %(days)d days past its deadline"),
+            _("Critical finding past its deadline"),
+        ),
+        "payment_ahead": (
+            _("Paid %(paid_pct).0f%% of contracts against %(progress_pct).0f%% progress"),
+            _("Contract payments ahead of progress"),
+        ),
+    }  # fmt: skip
+
+
 def describe(cause: dict[str, Any]) -> str:
-    """A cause stored by the rollup, in the reader's language."""
-    p = cause.get("params", {})
+    """A cause stored by the rollup, in the reader's language. Missing or malformed numbers
+    give the rule's title instead of an error page."""
     rule = cause.get("rule")
-    if rule == "investment_lag":
-        return _("Investment %(completion).1f%% of plan against %(elapsed).1f%% of the year "
-                 "elapsed: %(lag).1f points behind") % p  # fmt: skip
-    if rule == "start_missed":
-        return _("Planned to start on %(planned_start)s, not started (%(days)d days)") % p
-    if rule == "milestone_late":
-        return _("Milestone “%(name)s” %(days)d days late") % p
-    if rule == "report_late":
-        return _("Progress report %(period)s %(days)d days overdue") % p
-    if rule == "permit_overdue":
-        return _("Permit “%(name)s” %(days)d days overdue") % p
-    if rule == "finding_overdue":
-        return _("Critical finding “%(name)s” %(days)d days past its deadline") % p
-    if rule == "payment_ahead":
-        return _("Paid %(paid_pct).0f%% of contracts against %(progress_pct).0f%% progress") % p
-    return str(rule)
+    texts = _texts()
+    if rule not in texts:
+        return str(rule)
+    sentence, title = texts[rule]
+    try:
+        return sentence % (cause.get("params") or {})
+    except (KeyError, TypeError, ValueError):
+        return title

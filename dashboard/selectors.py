@@ -55,12 +55,12 @@ class Filters:
 class Totals:
     """The cockpit's figures for one level: the group, a subsidiary, or a row of a table."""
 
-    values: dict[str, Any] = field(default_factory=lambda: defaultdict(lambda: ZERO))
+    values: dict[str, Any] = field(default_factory=lambda: defaultdict(int))
     measures: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def add(self, cell: OrgYear) -> None:
         for name in COUNTERS:
-            self.values[name] += getattr(cell, name)
+            self.values[name] = self.values.get(name, 0) + getattr(cell, name)
         for key, value in (cell.measures or {}).items():
             self.measures[key] += value
 

@@ -45,7 +45,7 @@ def _wan(value) -> float | None:
 
 def _chart_labels() -> dict[str, str]:
     return {
-        "planned": _("Annual plan"), "completed": _("Completed"),
+        "planned": _("Annual plan"), "completed": _("Completed investment"),
         "planned_cumulative": _("Time-elapsed plan"),
         "completed_cumulative": _("Completed to date"), "unit": _("10k yuan"),
         "no_data": _("No data yet"),

@@ -27,6 +27,28 @@ settings.STORAGES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Celery tasks run in this process in tests, with or without REDIS_URL, except in the tests
+    that start a real worker (marked celery_worker). The rollup queue's "a run is scheduled"
+    flag lives in the cache, which is Redis when REDIS_URL is set: start each test without it."""
+    from django.core.cache import cache
+
+    from dashboard.services import SCHEDULED_KEY
+    from portal.celery import app
+
+    cache.delete(SCHEDULED_KEY)
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = eager
+
+
 @pytest.fixture
 def orgs(db):
     group = OrganisationFactory(code="group", name="滨江城投集团", kind=OrganisationKind.GROUP)
