@@ -30,6 +30,7 @@ run: $(BIN)/.installed
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py open_periods
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py rollup
 	@echo ""
 	@echo "  Portal: http://$(HOST):$(PORT)/   API docs: http://$(HOST):$(PORT)/api/docs/"
 	@echo "  Demo logins (password portal-demo): leader, officer, admin, manager, reporter, reporter2"

@@ -175,13 +175,14 @@ class RollupRun(models.Model):
     class Kind(models.TextChoices):
         FULL = "full", _("Full recompute")
         PROJECTS = "projects", _("Changed projects")
+        ORGANISATIONS = "organisations", _("Organisations after a deletion")
 
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")
         OK = "ok", _("Done")
         FAILED = "failed", _("Failed")
 
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices,
                               default=Status.RUNNING)  # fmt: skip
     as_of = models.DateField(_("as of"))

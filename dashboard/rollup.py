@@ -315,6 +315,11 @@ def write(project_ids: Sequence[int] | None, today: datetime.date) -> int:
     return len(ids)
 
 
+def write_organisations(org_ids: Sequence[int], today: datetime.date) -> None:
+    """Recompute the organisation tables of these organisations, every year."""
+    _organisations(sorted(set(org_ids)), None, today)
+
+
 def organisations_of(project_ids: Sequence[int] | None) -> list[int]:
     """The organisations whose rollups a run over these projects may write: their owners now,
     and the owners their rollup rows name (a project may have changed hands)."""

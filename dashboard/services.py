@@ -33,18 +33,23 @@ PENDING_BATCH = 500
 
 
 def _run(kind: str, project_ids: Sequence[int] | None, today: datetime.date | None,
-         pending: Sequence[tuple[int, datetime.datetime]] = ()) -> RollupRun:  # fmt: skip
+         pending: Sequence[tuple[int, datetime.datetime]] = (),
+         organisations: Sequence[int] | None = None) -> RollupRun:  # fmt: skip
     today = today or timezone.localdate()
     run = RollupRun.objects.create(kind=kind, as_of=today)
     try:
         with transaction.atomic():
-            organisations = rollup.organisations_of(project_ids)
+            if organisations is None:
+                organisations = rollup.organisations_of(project_ids)
             RollupLock.objects.bulk_create(
                 [RollupLock(organisation_id=pk) for pk in organisations], ignore_conflicts=True
             )
             list(RollupLock.objects.select_for_update().filter(organisation_id__in=organisations)
                  .order_by("pk").values_list("pk", flat=True))  # fmt: skip
-            run.projects = rollup.write(project_ids, today)
+            if kind == RollupRun.Kind.ORGANISATIONS:
+                rollup.write_organisations(organisations, today)
+            else:
+                run.projects = rollup.write(project_ids, today)
             if kind == RollupRun.Kind.FULL:
                 # Everything queued before this run started is in it.
                 PendingRollup.objects.filter(queued_at__lte=run.started_at).delete()
@@ -75,6 +80,15 @@ def rollup_full(today: datetime.date | None = None) -> RollupRun:
 def rollup_projects(project_ids: Iterable[int], today: datetime.date | None = None) -> RollupRun:
     """Recompute the rollups of these projects and of the organisations and years they touch."""
     return _run(RollupRun.Kind.PROJECTS, sorted(set(project_ids)), today)
+
+
+def rollup_organisations(organisation_ids: Iterable[int],
+                         today: datetime.date | None = None) -> RollupRun:  # fmt: skip
+    """Recompute the organisation tables of these organisations from their ProjectYear rows:
+    after a project was deleted (its own rows went with it)."""
+    return _run(
+        RollupRun.Kind.ORGANISATIONS, None, today, organisations=sorted(set(organisation_ids))
+    )
 
 
 def run_pending(today: datetime.date | None = None) -> RollupRun | None:

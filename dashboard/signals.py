@@ -8,6 +8,7 @@ a set and are queued once, after commit, so an Excel batch of 2,000 rows queues 
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from django.apps import apps
@@ -16,6 +17,7 @@ from django.db.models.signals import post_delete, post_save
 
 from portal import figures
 
+log = logging.getLogger(__name__)
 _local = threading.local()
 _receivers: list = []  # strong references: the signals hold weak ones
 
@@ -57,6 +59,22 @@ def _watch(model, lookup: str) -> None:
                         dispatch_uid=f"dashboard:{model._meta.label}:delete")  # fmt: skip
 
 
+def _project_deleted(sender, instance, **kwargs) -> None:
+    """A deleted project takes its rollup rows with it; its subsidiary's totals are recomputed
+    after commit."""
+    owner_id = instance.owner_id
+
+    def recompute() -> None:
+        from dashboard.tasks import rollup_organisations
+
+        try:
+            rollup_organisations.delay([owner_id])
+        except Exception:  # broker down: the nightly full run corrects the totals
+            log.exception("Could not schedule the rollup of organisation %s", owner_id)
+
+    transaction.on_commit(recompute)
+
+
 def _report_counted(sender, project_id=None, **kwargs) -> None:
     _changed([project_id])
 
@@ -64,7 +82,9 @@ def _report_counted(sender, project_id=None, **kwargs) -> None:
 def connect() -> None:
     from reporting.signals import report_counted_changed
 
-    _watch(apps.get_model("projects.Project"), "pk")
+    project = apps.get_model("projects.Project")
+    _watch(project, "pk")
+    post_delete.connect(_project_deleted, sender=project, dispatch_uid="dashboard:project-deleted")
     _watch(apps.get_model("projects.AnnualPlan"), "project_id")
     for provider in figures.providers():
         for label, lookup in provider.watches:

@@ -16,3 +16,9 @@ def rollup_full() -> dict:
 def rollup_pending() -> dict:
     run = services.run_pending()
     return {"run": run.pk if run else None}
+
+
+@shared_task(name="dashboard.tasks.rollup_organisations")
+def rollup_organisations(organisation_ids: list[int]) -> dict:
+    run = services.rollup_organisations(organisation_ids)
+    return {"run": run.pk}

@@ -7,6 +7,7 @@ cockpit and a project they may not see is a 404.
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -23,7 +24,7 @@ from dashboard import rules, selectors, services
 from dashboard.forms import CockpitFilterForm
 from dashboard.models import Rag
 from portal import exports
-from portal.access import is_admin
+from portal.access import is_admin, is_subsidiary_user
 
 WAN = Decimal(10_000)
 
@@ -69,7 +70,10 @@ class CockpitView(LoginRequiredMixin, View):
         years = selectors.years(user)
         if today.year not in years:
             years = sorted([today.year, *years], reverse=True)
-        form = CockpitFilterForm(request.GET or None, years=years, organisations=organisations)
+        own = organisations[0] if is_subsidiary_user(user) and len(organisations) == 1 else None
+        form = CockpitFilterForm(request.GET or None, years=years, organisations=organisations,
+                                 initial={"year": today.year,
+                                          "organisation": own.code if own else ""})  # fmt: skip
         form.is_valid()  # a bad value is shown at its field; the others still apply
         data = getattr(form, "cleaned_data", {})
         filters = selectors.Filters(
@@ -78,6 +82,9 @@ class CockpitView(LoginRequiredMixin, View):
             category=data.get("category") or "",
             is_key=data.get("is_key"),
         )
+        if filters.organisation is None and own:
+            # A subsidiary's staff open their own company's cockpit, with its project table.
+            filters = dataclasses.replace(filters, organisation=own)
         cockpit = selectors.cockpit(user=user, filters=filters, as_of=today)
         projects = (selectors.organisation_projects(user=user, filters=filters)
                     if filters.organisation else None)  # fmt: skip

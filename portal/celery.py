@@ -19,6 +19,11 @@ app.conf.beat_schedule = {
         "task": "reporting.tasks.open_periods",
         "schedule": crontab(hour=0, minute=10),
     },
+    # The cockpit's nightly full recompute from the records (colours move with the date too).
+    "dashboard-rollup-full": {
+        "task": "dashboard.tasks.rollup_full",
+        "schedule": crontab(hour=1, minute=30),
+    },
     "reporting-send-reminders": {
         "task": "reporting.tasks.send_reminders",
         "schedule": crontab(hour=9, minute=0),

@@ -137,11 +137,12 @@ def test_it_resends_reminders_after_the_mail_server_failed_once(orgs, personas, 
     assert [m.to for m in mailoutbox] == [["reporter@example.com"]]
 
 
-def test_the_beat_schedule_runs_both_jobs_daily_in_the_portals_time_zone():
+def test_the_beat_schedule_runs_the_daily_jobs_in_the_portals_time_zone():
     schedule = app.conf.beat_schedule
     jobs = {entry["task"]: entry["schedule"] for entry in schedule.values()}
     assert jobs == {
         "reporting.tasks.open_periods": crontab(hour=0, minute=10),
+        "dashboard.tasks.rollup_full": crontab(hour=1, minute=30),
         "reporting.tasks.send_reminders": crontab(hour=9, minute=0),
     }
     assert set(jobs) <= set(app.tasks)
