@@ -155,7 +155,9 @@ def cockpit(*, user: User, filters: Filters, as_of: datetime.date | None = None)
         }
         for m in range(1, 13)
     ]
-    forecast = (totals.completed_ytd * 12 / counted) if counted else None
+    # The run rate of the months whose reports are due (a ten-day report of the current month
+    # counts in the year's total, not in the pace).
+    forecast = (month_values[counted][1] * 12 / counted) if counted else None
     if counted == 12:
         forecast = totals.completed_ytd
 
@@ -192,7 +194,7 @@ def organisation_projects(*, user: User, filters: Filters, limit: int = 100) -> 
     """A subsidiary's projects at the drill-down's second level, the worst first."""
     return list(
         filters.apply(ProjectYear.objects.for_user(user))
-        .select_related("project__assigned_leader")
+        .select_related("project__owner", "project__assigned_leader")  # the export names the owner
         .order_by("-severity", "project__code")[:limit]
     )
 

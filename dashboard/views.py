@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import render
 from django.urls import reverse
@@ -27,6 +28,7 @@ from portal import exports
 from portal.access import is_admin, is_subsidiary_user
 
 WAN = Decimal(10_000)
+PROJECT_ROWS = 100  # a subsidiary's project table on the page; the export has them all
 
 # Cards of the pooled functions, fed by measures the function apps register (portal.figures).
 # Until an app is installed its card says so instead of showing a made-up zero.
@@ -86,14 +88,17 @@ class CockpitView(LoginRequiredMixin, View):
             # A subsidiary's staff open their own company's cockpit, with its project table.
             filters = dataclasses.replace(filters, organisation=own)
         cockpit = selectors.cockpit(user=user, filters=filters, as_of=today)
-        projects = (selectors.organisation_projects(user=user, filters=filters)
+        exporting = request.GET.get("format") == "xlsx"
+        limit = settings.PORTAL["EXPORT_MAX_ROWS"] if exporting else PROJECT_ROWS
+        projects = (selectors.organisation_projects(user=user, filters=filters, limit=limit)
                     if filters.organisation else None)  # fmt: skip
-        if request.GET.get("format") == "xlsx":
+        if exporting:
             return self.export(cockpit, projects)
         context = {
             "form": form,
             "cockpit": cockpit,
             "projects": projects,
+            "projects_cut": projects is not None and len(projects) == PROJECT_ROWS,
             "rag_counts": selectors.rag_counts(cockpit.totals),
             "pace_counts": selectors.pace_counts(cockpit.totals),
             "key_rag_counts": selectors.rag_counts(cockpit.key_totals),
