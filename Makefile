@@ -9,12 +9,13 @@ UV_VERSION := 0.13.8
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrations messages worker beat periods reminders clean help
+.PHONY: run test lint format migrations messages worker beat periods reminders bench clean help
 
 help:
 	@echo "make run    set up, migrate, seed the demo once, serve on http://$(HOST):$(PORT)"
 	@echo "make test   run the whole test suite (browser tests included when chromium is there)"
 	@echo "make lint   ruff check and format check"
+	@echo "make bench  the cockpit's benchmark at group scale in PostgreSQL (bench/README.md)"
 
 # The virtual environment, with exactly the locked dependencies.
 $(BIN)/.installed: pyproject.toml uv.lock
@@ -76,6 +77,11 @@ periods: $(BIN)/.installed
 
 reminders: $(BIN)/.installed
 	$(BIN)/python manage.py send_reminders $(if $(TODAY),--today $(TODAY))
+
+# The cockpit at group scale (10,000 projects, a million reports) in PostgreSQL: DATABASE_URL, or
+# postgres://postgres@127.0.0.1:5432/pmc_bench. Prints a table, writes bench/results.json.
+bench: $(BIN)/.installed
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

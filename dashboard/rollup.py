@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,16 +44,15 @@ PERIOD = ReportingPeriod._meta.db_table
 MONTH_COLUMNS = [f"m{m:02d}" for m in range(1, 13)]
 MAX_PCT = "999999.99"  # the largest ProjectYear.completion_pct
 
-# Columns of a fresh ProjectYear row other than those the statements below fill.
-_ROW_DEFAULTS = (
-    "elapsed_pct, completion_pct, pace, rag, severity, causes, measures, "
-    "start_planned, started, finish_planned, finished, computed_at"
+# The verdict columns of a new ProjectYear row, until the rules have run.
+_VERDICT_DEFAULTS = (
+    "rag, severity, causes, measures, start_planned, started, finish_planned, finished, computed_at"
 )
 
 
 def _defaults_sql() -> tuple[str, list]:
     return (
-        f"0, NULL, '{Pace.NO_PLAN}', '{Rag.NONE}', 0, '[]', '{{}}', false, false, false, false, %s",
+        f"'{Rag.NONE}', 0, '[]', '{{}}', false, false, false, false, %s",
         [timezone.now()],
     )
 
@@ -74,103 +74,118 @@ def _execute(sql: str, params: Iterable = ()) -> int:
 
 # --- the steps ----------------------------------------------------------------------------------
 
+# The figures of a ProjectYear row that come from the records in SQL (the rules' verdicts are
+# written separately, by _assess_current_year).
+FIGURES = [
+    "organisation_id", "category", "is_key", "planned", "completed_ytd", "completed_cumulative",
+    *MONTH_COLUMNS, "elapsed_pct", "completion_pct", "pace",
+]  # fmt: skip
+NEW = "dashboard_rollup_new"  # a temporary table, private to the connection
+
 
 def _project_years(ids: Sequence[int] | None, today: datetime.date) -> None:
-    """ProjectYear rows of the projects: investment from the accepted reports, annual plans,
-    a current-year row for every project still running, cumulative and pace."""
-    scope, scope_params = _in("project_id", ids)
-    _execute(f"DELETE FROM {PY} WHERE 1 = 1{scope}", scope_params)
-    defaults, default_params = _defaults_sql()
+    """ProjectYear rows of the projects: investment from the accepted reports (one pass over
+    them, the twelve months in the same pass), annual plans, a current-year row for every
+    project still running, since-start totals and pace. The new figures go to a temporary
+    table first; then only the rows that differ are written, so a recompute that finds nothing
+    changed writes nothing."""
+    _execute(
+        f"""CREATE TEMP TABLE IF NOT EXISTS {NEW} (project_id bigint, year integer,
+                organisation_id bigint, category varchar(24), is_key boolean,
+                planned decimal(18, 2), completed_ytd decimal(18, 2),
+                completed_cumulative decimal(18, 2),
+                {", ".join(f"{m} decimal(18, 2)" for m in MONTH_COLUMNS)},
+                elapsed_pct decimal(6, 2), completion_pct decimal(8, 2), pace varchar(10))"""
+    )
+    _execute(f"DELETE FROM {NEW}")
+    r_scope, r_params = _in("r.project_id", ids)
+    a_scope, a_params = _in("a.project_id", ids)
+    p_scope, p_params = _in("p.id", ids)
     months = ", ".join(
-        f"SUM(CASE WHEN pe.month = {m} THEN r.investment ELSE 0 END)" for m in range(1, 13)
+        f"SUM(r.investment) FILTER (WHERE pe.month = {m}) AS m{m:02d}" for m in range(1, 13)
     )
-    scope, scope_params = _in("r.project_id", ids)
-    _execute(
-        f"""INSERT INTO {PY} (project_id, year, organisation_id, category, is_key, planned,
-                completed_ytd, completed_cumulative, {", ".join(MONTH_COLUMNS)}, {_ROW_DEFAULTS})
-            SELECT r.project_id, pe.year, p.owner_id, p.category, p.is_key, 0,
-                SUM(r.investment), 0, {months}, {defaults}
-            FROM {REPORT} r
-            JOIN {PERIOD} pe ON pe.id = r.period_id
-            JOIN {PROJECT} p ON p.id = r.project_id
-            WHERE r.status = %s{scope}
-            GROUP BY r.project_id, pe.year, p.owner_id, p.category, p.is_key""",
-        [*default_params, ReportStatus.ACCEPTED, *scope_params],
-    )
-    zeros = ", ".join(["0"] * 12)
-    missing = f"NOT EXISTS (SELECT 1 FROM {PY} y WHERE y.project_id = p.id AND y.year = %s)"
-    # Years with a plan and no accepted report yet.
-    scope, scope_params = _in("a.project_id", ids)
-    _execute(
-        f"""INSERT INTO {PY} (project_id, year, organisation_id, category, is_key, planned,
-                completed_ytd, completed_cumulative, {", ".join(MONTH_COLUMNS)}, {_ROW_DEFAULTS})
-            SELECT a.project_id, a.year, p.owner_id, p.category, p.is_key, 0, 0, 0, {zeros},
-                {defaults}
-            FROM {PLAN} a JOIN {PROJECT} p ON p.id = a.project_id
-            WHERE NOT EXISTS (SELECT 1 FROM {PY} y WHERE y.project_id = a.project_id
-                              AND y.year = a.year){scope}""",
-        [*default_params, *scope_params],
-    )
-    # This year: every project not finished before it, so that the rules see it.
-    scope, scope_params = _in("p.id", ids)
-    _execute(
-        f"""INSERT INTO {PY} (project_id, year, organisation_id, category, is_key, planned,
-                completed_ytd, completed_cumulative, {", ".join(MONTH_COLUMNS)}, {_ROW_DEFAULTS})
-            SELECT p.id, %s, p.owner_id, p.category, p.is_key, 0, 0, 0, {zeros}, {defaults}
-            FROM {PROJECT} p
-            WHERE (p.actual_finish IS NULL OR p.actual_finish >= %s) AND {missing}{scope}""",
-        [today.year, *default_params, datetime.date(today.year, 1, 1), today.year,
-         *scope_params],
-    )  # fmt: skip
-    scope, scope_params = _in("y.project_id", ids)
-    _execute(
-        f"""UPDATE {PY} AS y SET planned = a.planned_investment
-            FROM {PLAN} a WHERE a.project_id = y.project_id AND a.year = y.year{scope}""",
-        scope_params,
-    )
-    scope, scope_params = _in("project_id", ids)
-    _execute(
-        f"""UPDATE {PY} AS y SET completed_cumulative = p.opening_investment + s.running
-            FROM (SELECT id, SUM(completed_ytd) OVER (PARTITION BY project_id ORDER BY year)
-                  AS running FROM {PY} WHERE 1 = 1{scope}) s, {PROJECT} p
-            WHERE s.id = y.id AND p.id = y.project_id""",
-        scope_params,
-    )
-    # The time-elapsed plan, the completion rate and the pace against it.
     elapsed = rules.time_elapsed_pct(today.year, today)
-    amber = Decimal(str(rules.limits()["INVESTMENT_LAG_AMBER"]))
+    amber = float(rules.limits()["INVESTMENT_LAG_AMBER"])
+    rate = "(q.completed_ytd * 100.0 / q.planned)"
+    _execute(
+        f"""WITH sums AS (
+                SELECT r.project_id, pe.year, SUM(r.investment) AS total, {months}
+                FROM {REPORT} r JOIN {PERIOD} pe ON pe.id = r.period_id
+                WHERE r.status = %s{r_scope}
+                GROUP BY r.project_id, pe.year),
+            keys AS (
+                SELECT project_id, year FROM sums
+                UNION SELECT a.project_id, a.year FROM {PLAN} a WHERE 1 = 1{a_scope}
+                UNION SELECT p.id, %s FROM {PROJECT} p
+                    WHERE (p.actual_finish IS NULL OR p.actual_finish >= %s){p_scope})
+            INSERT INTO {NEW} (project_id, year, {", ".join(FIGURES)})
+            SELECT q.project_id, q.year, q.organisation_id, q.category, q.is_key, q.planned,
+                q.completed_ytd, q.completed_cumulative,
+                {", ".join(f"q.{m}" for m in MONTH_COLUMNS)},
+                q.elapsed_pct,
+                CASE WHEN q.planned <= 0 THEN NULL WHEN {rate} >= {MAX_PCT} THEN {MAX_PCT}
+                     ELSE ROUND({rate}, 2) END,
+                CASE WHEN q.planned <= 0 THEN '{Pace.NO_PLAN}'
+                     WHEN q.elapsed_pct - {rate} < 0 THEN '{Pace.AHEAD}'
+                     WHEN q.elapsed_pct - {rate} < %s THEN '{Pace.ON_TRACK}'
+                     ELSE '{Pace.LAGGING}' END
+            FROM (
+                SELECT k.project_id, k.year, p.owner_id AS organisation_id, p.category, p.is_key,
+                    COALESCE(a.planned_investment, 0) AS planned,
+                    COALESCE(s.total, 0) AS completed_ytd,
+                    p.opening_investment + SUM(COALESCE(s.total, 0))
+                        OVER (PARTITION BY k.project_id ORDER BY k.year) AS completed_cumulative,
+                    {", ".join(f"COALESCE(s.{m}, 0) AS {m}" for m in MONTH_COLUMNS)},
+                    CASE WHEN k.year < %s THEN 100 WHEN k.year = %s THEN %s ELSE 0 END
+                        AS elapsed_pct
+                FROM keys k JOIN {PROJECT} p ON p.id = k.project_id
+                LEFT JOIN sums s ON s.project_id = k.project_id AND s.year = k.year
+                LEFT JOIN {PLAN} a ON a.project_id = k.project_id AND a.year = k.year
+            ) q""",
+        [ReportStatus.ACCEPTED, *r_params, *a_params, today.year,
+         datetime.date(today.year, 1, 1), *p_params, amber, today.year, today.year, elapsed],
+    )  # fmt: skip
+    # Apply the difference: rows gone, rows changed, rows new.
     scope, scope_params = _in("project_id", ids)
     _execute(
-        f"""UPDATE {PY} SET elapsed_pct = CASE WHEN year < %s THEN 100 WHEN year = %s THEN %s
-                ELSE 0 END WHERE 1 = 1{scope}""",
-        [today.year, today.year, elapsed, *scope_params],
+        f"""DELETE FROM {PY} WHERE NOT EXISTS (SELECT 1 FROM {NEW} t
+                WHERE t.project_id = {PY}.project_id AND t.year = {PY}.year){scope}""",
+        scope_params,
     )
-    rate = "(completed_ytd * 100.0 / planned)"
-    # A plan typed in the wrong unit (100 yuan against millions done) must not overflow the
-    # column (8 digits) and fail the whole run: such a rate is stored as 999999.99.
+
+    def row(alias: str) -> str:
+        return ", ".join(
+            f"COALESCE({alias}.{c}, -1)" if c == "completion_pct" else f"{alias}.{c}"
+            for c in FIGURES
+        )
+
     _execute(
-        f"""UPDATE {PY} SET
-                completion_pct = CASE WHEN planned <= 0 THEN NULL
-                                      WHEN {rate} >= {MAX_PCT} THEN {MAX_PCT}
-                                      ELSE ROUND({rate}, 2) END,
-                pace = CASE WHEN planned <= 0 THEN '{Pace.NO_PLAN}'
-                            WHEN elapsed_pct - {rate} < 0 THEN '{Pace.AHEAD}'
-                            WHEN elapsed_pct - {rate} < %s THEN '{Pace.ON_TRACK}'
-                            ELSE '{Pace.LAGGING}' END
-            WHERE 1 = 1{scope}""",
-        [float(amber), *scope_params],
+        f"""UPDATE {PY} AS y SET {", ".join(f"{c} = t.{c}" for c in FIGURES)}
+            FROM {NEW} t
+            WHERE t.project_id = y.project_id AND t.year = y.year
+              AND ({row("y")}) <> ({row("t")})"""
+    )
+    defaults, default_params = _defaults_sql()
+    _execute(
+        f"""INSERT INTO {PY} (project_id, year, {", ".join(FIGURES)}, {_VERDICT_DEFAULTS})
+            SELECT t.project_id, t.year, {", ".join(f"t.{c}" for c in FIGURES)}, {defaults}
+            FROM {NEW} t WHERE NOT EXISTS (SELECT 1 FROM {PY} y
+                WHERE y.project_id = t.project_id AND y.year = t.year)""",
+        default_params,
     )
 
 
 def _assess_current_year(ids: Sequence[int] | None, today: datetime.date) -> None:
-    """Run the rules on this year's rows and store colour, causes, measures and start/finish."""
+    """Run the rules on this year's rows and store colour, causes, measures and start/finish,
+    writing only the rows whose verdict changed."""
     rows = ProjectYear.objects.filter(year=today.year)
     if ids is not None:
         rows = rows.filter(project_id__in=ids)
     rows = list(rows.values_list(
         "pk", "project_id", "planned", "completed_ytd", "elapsed_pct", "project__code",
         "project__planned_start", "project__actual_start", "project__planned_finish",
-        "project__actual_finish",
+        "project__actual_finish", "rag", "severity", "causes", "measures", "start_planned",
+        "started", "finish_planned", "finished",
     ))  # fmt: skip
     wanted = None if ids is None else [row[1] for row in rows]
     provided: dict[int, dict] = defaultdict(dict)
@@ -179,27 +194,29 @@ def _assess_current_year(ids: Sequence[int] | None, today: datetime.date) -> Non
             provided[project_id].update(values)
     measure_keys = set(figures.measures())
     reports_url = reverse("reporting:list")
+    project_url = reverse("projects:detail", args=[0]).replace("/0/", "/%d/")
     year_start, year_end = datetime.date(today.year, 1, 1), datetime.date(today.year, 12, 31)
     updates = []
     for (pk, project_id, planned, completed, elapsed, code, planned_start, actual_start,
-         planned_finish, actual_finish) in rows:  # fmt: skip
+         planned_finish, actual_finish, *old) in rows:  # fmt: skip
         extra = provided.get(project_id, {})
         facts = rules.Facts(
             today=today, planned=planned, completed_ytd=completed, elapsed_pct=elapsed,
             planned_start=planned_start, actual_start=actual_start,
-            reports_url=f"{reports_url}?q={code}",
-            project_url=reverse("projects:detail", args=[project_id]), extra=extra,
+            reports_url=f"{reports_url}?q={code}", project_url=project_url % project_id,
+            extra=extra,
         )  # fmt: skip
         verdict = rules.assess(facts)
+        causes = [c.as_json() for c in verdict.causes]
         measures = {k: v for k, v in extra.items() if k in measure_keys and v}
         start_planned = bool(planned_start and year_start <= planned_start <= year_end)
         finish_planned = bool(planned_finish and year_start <= planned_finish <= year_end)
-        updates.append((
-            pk, verdict.rag, verdict.severity,
-            json.dumps([c.as_json() for c in verdict.causes], ensure_ascii=False),
-            json.dumps(measures), start_planned, bool(start_planned and actual_start),
-            finish_planned, bool(finish_planned and actual_finish),
-        ))  # fmt: skip
+        new = [verdict.rag, verdict.severity, causes, measures, start_planned,
+               bool(start_planned and actual_start), finish_planned,
+               bool(finish_planned and actual_finish)]  # fmt: skip
+        if new != list(old):
+            new[2], new[3] = json.dumps(causes, ensure_ascii=False), json.dumps(measures)
+            updates.append((pk, *new))
     _update_from_values(updates)
 
 
@@ -224,75 +241,97 @@ def _update_from_values(updates: list[tuple]) -> None:
         )  # fmt: skip
 
 
+CENT = Decimal("0.01")
+OY_COUNTS = {
+    **{f"rag_{rag.value}": Q(rag=rag) for rag in Rag},
+    **{f"pace_{pace.value}": Q(pace=pace) for pace in Pace},
+    **{flag: Q(**{flag: True}) for flag in ("start_planned", "started", "finish_planned",
+                                            "finished")},
+}  # fmt: skip
+OY_SUMS = ["planned", "completed_ytd", "completed_cumulative"]
+
+
 def _organisations(org_ids: Sequence[int] | None, years: Sequence[int] | None,
                    today: datetime.date) -> None:  # fmt: skip
-    """OrgMonth and OrgYear of these organisations and years, from their ProjectYear rows."""
-    scope, scope_params = _in("organisation_id", org_ids)
-    year_scope, year_params = _in("year", years)
-    for table in (OM, OY):
-        _execute(f"DELETE FROM {table} WHERE 1 = 1{scope}{year_scope}",
-                 [*scope_params, *year_params])  # fmt: skip
-    months = " UNION ALL ".join(f"SELECT {m} AS m" for m in range(1, 13))
-    this_month = " ".join(f"WHEN {m} THEN y.m{m:02d}" for m in range(1, 13))
-    to_date = " + ".join(f"CASE WHEN mm.m >= {m} THEN y.m{m:02d} ELSE 0 END" for m in range(1, 13))
-    y_scope, y_params = _in("y.organisation_id", org_ids)
-    y_years, y_year_params = _in("y.year", years)
-    _execute(
-        f"""INSERT INTO {OM} (organisation_id, year, month, category, is_key, planned, completed,
-                completed_ytd)
-            SELECT y.organisation_id, y.year, mm.m, y.category, y.is_key, SUM(y.planned),
-                SUM(CASE mm.m {this_month} END), SUM({to_date})
-            FROM {PY} y CROSS JOIN ({months}) mm
-            WHERE 1 = 1{y_scope}{y_years}
-            GROUP BY y.organisation_id, y.year, mm.m, y.category, y.is_key""",
-        [*y_params, *y_year_params],
-    )
-
-    def count(column: str, value) -> str:
-        literal = f"'{value}'" if isinstance(value, str) else ("true" if value else "false")
-        return f"SUM(CASE WHEN y.{column} = {literal} THEN 1 ELSE 0 END)"
-
-    _execute(
-        f"""INSERT INTO {OY} (organisation_id, year, category, is_key, projects, planned,
-                completed_ytd, completed_cumulative, rag_green, rag_amber, rag_orange, rag_red,
-                rag_none, pace_ahead, pace_on_track, pace_lagging, pace_no_plan, start_planned,
-                started, finish_planned, finished, measures)
-            SELECT y.organisation_id, y.year, y.category, y.is_key, COUNT(*), SUM(y.planned),
-                SUM(y.completed_ytd), SUM(y.completed_cumulative),
-                {count("rag", Rag.GREEN)}, {count("rag", Rag.AMBER)},
-                {count("rag", Rag.ORANGE)}, {count("rag", Rag.RED)}, {count("rag", Rag.NONE)},
-                {count("pace", Pace.AHEAD)}, {count("pace", Pace.ON_TRACK)},
-                {count("pace", Pace.LAGGING)}, {count("pace", Pace.NO_PLAN)},
-                {count("start_planned", True)}, {count("started", True)},
-                {count("finish_planned", True)}, {count("finished", True)}, '{{}}'
-            FROM {PY} y
-            WHERE 1 = 1{y_scope}{y_years}
-            GROUP BY y.organisation_id, y.year, y.category, y.is_key""",
-        [*y_params, *y_year_params],
-    )
-    if years is not None and today.year not in years:
-        return
-    # The measures of this year (open and overdue items): summed per organisation in Python,
-    # as their keys come from whichever apps are installed.
-    totals: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    this_year = ProjectYear.objects.filter(year=today.year).exclude(measures={})
+    """OrgMonth and OrgYear of these organisations and years, from their ProjectYear rows (one
+    aggregate over them), written as a difference: only cells that changed are touched."""
+    rows = ProjectYear.objects.all()
     if org_ids is not None:
-        this_year = this_year.filter(organisation_id__in=org_ids)
-    for org, category, is_key, measures in this_year.values_list(
-        "organisation_id", "category", "is_key", "measures"
-    ):
-        for key, value in measures.items():
-            totals[(org, category, is_key)][key] += value
-    if not totals:
-        return
-    cells = OrgYear.objects.filter(year=today.year, organisation_id__in={k[0] for k in totals})
-    changed = []
+        rows = rows.filter(organisation_id__in=org_ids)
+    if years is not None:
+        rows = rows.filter(year__in=years)
+    key_fields = ["organisation_id", "year", "category", "is_key"]
+    cells = (
+        rows.order_by()
+        .values(*key_fields)
+        .annotate(
+            projects=Count("pk"),
+            **{name: Sum(name) for name in [*OY_SUMS, *MONTH_COLUMNS]},
+            **{name: Count("pk", filter=q) for name, q in OY_COUNTS.items()},
+        )
+    )
+    measures: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    if years is None or today.year in years:
+        # This year's open and overdue items, summed in Python: their keys come from whichever
+        # apps are installed.
+        for *key, values in (
+            rows.filter(year=today.year).exclude(measures={}).values_list(*key_fields, "measures")
+        ):
+            for name, value in values.items():
+                measures[tuple(key)][name] += value
+
+    def money(value) -> Decimal:
+        return Decimal(value or 0).quantize(CENT)
+
+    want_years, want_months = {}, {}
     for cell in cells:
-        found = totals.get((cell.organisation_id, cell.category, cell.is_key))
-        if found:
-            cell.measures = dict(found)
-            changed.append(cell)
-    OrgYear.objects.bulk_update(changed, ["measures"], batch_size=500)
+        key = tuple(cell[f] for f in key_fields)
+        want_years[key] = {
+            "projects": cell["projects"],
+            **{name: money(cell[name]) for name in OY_SUMS},
+            **{name: cell[name] for name in OY_COUNTS},
+            "measures": dict(measures.get(key, {})),
+        }
+        to_date = Decimal(0)
+        for month, column in enumerate(MONTH_COLUMNS, start=1):
+            to_date += money(cell[column])
+            org, year, category, is_key = key
+            want_months[(org, year, month, category, is_key)] = {
+                "planned": money(cell["planned"]), "completed": money(cell[column]),
+                "completed_ytd": to_date,
+            }  # fmt: skip
+    _apply(OrgYear, key_fields, want_years, org_ids, years)
+    _apply(OrgMonth, ["organisation_id", "year", "month", "category", "is_key"], want_months,
+           org_ids, years)  # fmt: skip
+
+
+def _apply(model, key_fields: list[str], wanted: dict[tuple, dict], org_ids, years) -> None:
+    """Make `model`'s rows in scope equal `wanted` (key -> values): create, change, delete."""
+    existing = model.objects.all()
+    if org_ids is not None:
+        existing = existing.filter(organisation_id__in=org_ids)
+    if years is not None:
+        existing = existing.filter(year__in=years)
+    fields = list(next(iter(wanted.values()))) if wanted else []
+    stale, changed = [], []
+    for row in existing.only("pk", *key_fields, *fields):
+        key = tuple(getattr(row, f) for f in key_fields)
+        values = wanted.pop(key, None)
+        if values is None:
+            stale.append(row.pk)
+        elif any(getattr(row, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
+            changed.append(row)
+    if stale:
+        model.objects.filter(pk__in=stale).delete()
+    if changed:
+        model.objects.bulk_update(changed, fields, batch_size=500)
+    model.objects.bulk_create(
+        [model(**dict(zip(key_fields, key, strict=True)), **values)
+         for key, values in wanted.items()],
+        batch_size=2000,
+    )  # fmt: skip
 
 
 def write(project_ids: Sequence[int] | None, today: datetime.date) -> int:

@@ -130,6 +130,14 @@ def enqueue(project_ids: Iterable[int]) -> None:
 # --- reading the runs ---------------------------------------------------------------------------
 
 
+def data_version() -> tuple[int, datetime.datetime | None]:
+    """(the last successful run's number, when the rollups were last brought up to date): the
+    cockpit's cached pages are keyed by it."""
+    found = RollupRun.objects.filter(status=RollupRun.Status.OK).aggregate(
+        run=Max("pk"), at=Max("finished_at"))  # fmt: skip
+    return found["run"] or 0, found["at"]
+
+
 def data_as_of() -> datetime.datetime | None:
     """When the rollups were last brought up to date."""
     return RollupRun.objects.filter(status=RollupRun.Status.OK).aggregate(

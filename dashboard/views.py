@@ -8,27 +8,34 @@ cockpit and a project they may not see is a 404.
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import hashlib
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 
 from dashboard import rules, selectors, services
 from dashboard.forms import CockpitFilterForm
 from dashboard.models import Rag
 from portal import exports
-from portal.access import is_admin, is_subsidiary_user
+from portal.access import is_admin, is_subsidiary_user, sees_whole_group
 
 WAN = Decimal(10_000)
 PROJECT_ROWS = 100  # a subsidiary's project table on the page; the export has them all
+FILTER_PARAMS = ("year", "organisation", "category", "is_key")
+COCKPIT_CACHE_SECONDS = 24 * 3600  # the key changes with every rollup run anyway
 
 # Cards of the pooled functions, fed by measures the function apps register (portal.figures).
 # Until an app is installed its card says so instead of showing a made-up zero.
@@ -68,6 +75,37 @@ class CockpitView(LoginRequiredMixin, View):
 
     def get(self, request):
         user, today = request.user, timezone.localdate()
+        exporting = request.GET.get("format") == "xlsx"
+        version, data_as_of = (0, None) if exporting else services.data_version()
+        key = None if exporting else self.cache_key(request, today, version)
+        body = cache.get(key) if key else None
+        if body is None:
+            context = self.context(request, today, exporting)
+            if exporting:
+                return self.export(context["cockpit"], context["projects"])
+            context["data_as_of"] = data_as_of
+            body = render_to_string("dashboard/_cockpit_body.html", context, request=request)
+            cache.set(key, body, COCKPIT_CACHE_SECONDS)
+        failed = services.failed_runs() if is_admin(user) else []
+        return render(request, self.template_name, {"body": mark_safe(body), "failed_runs": failed})
+
+    @staticmethod
+    def cache_key(request, today: datetime.date, version: int) -> str:
+        """The rendered cockpit is the same for everyone with the same scope, filters, language
+        and day, until the next rollup run finishes (`version`): cache it under all of these."""
+        user = request.user
+        if sees_whole_group(user):
+            scope = "group"
+        elif is_subsidiary_user(user):
+            scope = user.organisation.path
+        else:
+            scope = f"user:{user.pk}"
+        params = sorted((k, v) for k, v in request.GET.items() if k in FILTER_PARAMS)
+        raw = repr((scope, params, get_language(), today.isoformat(), version))
+        return "dashboard:cockpit:" + hashlib.sha256(raw.encode()).hexdigest()
+
+    def context(self, request, today: datetime.date, exporting: bool) -> dict[str, Any]:
+        user = request.user
         organisations = list(selectors.visible_subsidiaries(user))
         years = selectors.years(user)
         if today.year not in years:
@@ -88,13 +126,12 @@ class CockpitView(LoginRequiredMixin, View):
             # A subsidiary's staff open their own company's cockpit, with its project table.
             filters = dataclasses.replace(filters, organisation=own)
         cockpit = selectors.cockpit(user=user, filters=filters, as_of=today)
-        exporting = request.GET.get("format") == "xlsx"
         limit = settings.PORTAL["EXPORT_MAX_ROWS"] if exporting else PROJECT_ROWS
         projects = (selectors.organisation_projects(user=user, filters=filters, limit=limit)
                     if filters.organisation else None)  # fmt: skip
         if exporting:
-            return self.export(cockpit, projects)
-        context = {
+            return {"cockpit": cockpit, "projects": projects}
+        return {
             "form": form,
             "cockpit": cockpit,
             "projects": projects,
@@ -103,12 +140,9 @@ class CockpitView(LoginRequiredMixin, View):
             "pace_counts": selectors.pace_counts(cockpit.totals),
             "key_rag_counts": selectors.rag_counts(cockpit.key_totals),
             "function_cards": self.function_cards(cockpit),
-            "data_as_of": services.data_as_of(),
-            "failed_runs": services.failed_runs() if is_admin(user) else [],
             "charts": self.charts(cockpit, filters),
             "query": self.query(filters),
         }
-        return render(request, self.template_name, context)
 
     @staticmethod
     def query(filters: selectors.Filters, **changes: Any) -> str:

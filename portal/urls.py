@@ -21,6 +21,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -165,3 +165,9 @@ class ProfileView(LoginRequiredMixin, View):
         Token.objects.create(user=request.user)
         messages.success(request, _("A new API token was issued; the old one no longer works."))
         return redirect(reverse("profile"))
+
+
+def healthz(request):
+    """Liveness probe for load balancers and the benchmark's bare view: no session, no
+    database, no template."""
+    return HttpResponse("ok", content_type="text/plain")

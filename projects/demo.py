@@ -1,5 +1,11 @@
 """Demo step of the registry: believable projects of one city, their annual plans and battle
-maps. Deterministic for a given seed and date; bulk inserts so 10,000 projects stay quick."""
+maps. Deterministic for a given seed and date; bulk inserts so 10,000 projects stay quick.
+
+With a long history (`seed_demo --months 100`) every project gets an annual plan for each year
+of the history in which it invests, made from `monthly_budget`: a little preliminary work
+before its planned start, its build spread over the planned build months, a catch-up rate while
+it runs late. The reporting step draws each month's investment around the same budget, so
+year-to-date plan against completion means something in every year."""
 
 from __future__ import annotations
 
@@ -122,6 +128,37 @@ NODES = [
     ("交付使用", 0.0),
 ]
 PERSONS = ["张伟", "刘洋", "王磊", "李娜", "陈杰", "杨帆", "赵敏", "黄涛", "周婷", "吴强"]
+YEAR_END_TARGETS = [
+    "主体结构封顶",
+    "完成年度投资计划",
+    "竣工验收",
+    "开工建设",
+    "完成施工图审查",
+    "交付使用",
+]
+# Shares of the total investment in a long history's budget (see monthly_budget).
+PRELIMINARY_RATE = Decimal("0.001")  # per month before the planned start
+BUILD_SHARE = Decimal("0.92")  # spread over the planned build months
+OVERDUE_RATE = Decimal("0.01")  # per month past the planned finish, until finished
+
+
+def month_index(day: datetime.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def monthly_budget(project: Project, month: int) -> Decimal:
+    """What `project` plans to invest in `month` (a month_index) in a long history, in yuan."""
+    if project.actual_finish and month > month_index(project.actual_finish):
+        return Decimal(0)
+    start, finish = month_index(project.planned_start), month_index(project.planned_finish)
+    total = project.total_investment
+    if month < start:
+        return total * PRELIMINARY_RATE
+    if month <= finish:
+        return total * BUILD_SHARE / (finish - start + 1)
+    if project.actual_finish or project.stage == Stage.CONSTRUCTION:
+        return total * OVERDUE_RATE  # running late
+    return Decimal(0)
 
 
 def _investment(rng) -> Decimal:
@@ -215,38 +252,23 @@ def generate(ctx: DemoContext) -> None:
 
     plans, milestones = [], []
     this_year = today.year
+    first_year = ctx.month_starts()[0].year
     for project in projects:
-        for year in range(
-            max(project.planned_start.year, this_year - 1),
-            min(project.planned_finish.year, this_year + 1) + 1,
-        ):
-            share = Decimal(rng.uniform(0.15, 0.45))
-            plans.append(
-                AnnualPlan(
-                    project=project,
-                    year=year,
-                    planned_investment=(project.total_investment * share).quantize(
-                        Decimal("10000")
-                    ),
-                    year_end_target=rng.choice(
-                        [
-                            "主体结构封顶",
-                            "完成年度投资计划",
-                            "竣工验收",
-                            "开工建设",
-                            "完成施工图审查",
-                            "交付使用",
-                        ]
-                    ),
-                )
-            )
+        if ctx.long_history:
+            plans.extend(_plans_for_history(rng, project, first_year, this_year + 1))
+        else:
+            plans.extend(_plans(rng, project, this_year))
         if project.stage in (Stage.DESIGN, Stage.TENDERING, Stage.CONSTRUCTION, Stage.COMPLETED):
             build = (project.planned_finish - project.planned_start).days
             for node, share in NODES:
                 days_before = round(build * share)
                 deadline = project.planned_finish - datetime.timedelta(days=days_before)
                 actual = None
-                if deadline < today and rng.random() < 0.8:
+                # Most past nodes are done; a long history has closed nearly all old ones.
+                done = 0.8
+                if ctx.long_history and deadline < today - datetime.timedelta(days=90):
+                    done = 0.97
+                if deadline < today and rng.random() < done:
                     actual = min(today, deadline + datetime.timedelta(days=rng.randint(-5, 25)))
                 milestones.append(
                     Milestone(
@@ -263,3 +285,41 @@ def generate(ctx: DemoContext) -> None:
     bulk_create_with_history(plans, AnnualPlan, batch_size=2000, default_user=admin)
     bulk_create_with_history(milestones, Milestone, batch_size=2000, default_user=admin)
     ctx.log(f"  {len(projects)} projects, {len(plans)} annual plans, {len(milestones)} milestones")
+
+
+def _plans(rng, project: Project, this_year: int) -> list[AnnualPlan]:
+    """The default history's plans: last year, this year and next, where the project runs."""
+    plans = []
+    for year in range(
+        max(project.planned_start.year, this_year - 1),
+        min(project.planned_finish.year, this_year + 1) + 1,
+    ):
+        share = Decimal(rng.uniform(0.15, 0.45))
+        plans.append(
+            AnnualPlan(
+                project=project,
+                year=year,
+                planned_investment=(project.total_investment * share).quantize(Decimal("10000")),
+                year_end_target=rng.choice(YEAR_END_TARGETS),
+            )
+        )
+    return plans
+
+
+def _plans_for_history(rng, project: Project, first_year: int, last_year: int) -> list[AnnualPlan]:
+    """A long history's plans: every year from `first_year` to `last_year` with a budget."""
+    plans = []
+    for year in range(first_year, last_year + 1):
+        budget = sum(monthly_budget(project, year * 12 + m) for m in range(12))
+        if not budget:
+            continue
+        planned = (budget * Decimal(rng.uniform(0.9, 1.1))).quantize(Decimal("10000"))
+        plans.append(
+            AnnualPlan(
+                project=project,
+                year=year,
+                planned_investment=max(planned, Decimal(10000)),
+                year_end_target=rng.choice(YEAR_END_TARGETS),
+            )
+        )
+    return plans

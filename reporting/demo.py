@@ -1,7 +1,13 @@
 """Demo step of progress reporting: 18 months of monthly reports with realistic lags (some
 projects fall behind their plan and show red), ten-day reports for the key projects the centre
 follows closely, and this month's forms still open. Bulk inserts, no per-row services, so the
-same step scales to the benchmark data set."""
+same step scales to the benchmark data set.
+
+`--months` sets the length of the history. A long one (more than the default 18 months) draws
+each month's investment around the project's monthly budget (projects.demo.monthly_budget, the
+same budget its annual plans add up), and key projects report per ten days for the last year:
+`--projects 10000 --months 100` gives just over a million reports. Projects are generated and
+inserted `CHUNK` at a time, so memory stays bounded whatever the size."""
 
 from __future__ import annotations
 
@@ -11,14 +17,15 @@ from decimal import Decimal
 from django.utils import timezone
 
 from portal.choices import Role
-from portal.demo import DemoContext
+from portal.demo import CHUNK, DemoContext, insert
 from projects.choices import Stage
+from projects.demo import PRELIMINARY_RATE, month_index, monthly_budget
 from projects.models import AnnualPlan, Project
 from reporting.choices import CoordinationStatus, PeriodKind, ReportAction, ReportStatus
 from reporting.models import CoordinationItem, ProgressReport, ReportEvent, ReportProblem
 from reporting.services import period_for
 
-MONTHS = 18
+TEN_DAY_MONTHS_LONG = 12  # in a long history, key projects report per ten days for a year
 INVESTING = {Stage.CONSTRUCTION, Stage.COMPLETED, Stage.IN_OPERATION}
 PROBLEMS = [
     ("征地拆迁尚有3户未签约，影响管线迁改", "区征收办"),
@@ -33,94 +40,131 @@ COORDINATION = [
     ("请集团协调专项债资金拨付", "本季度资金缺口约2000万元。"),
     ("协调交警部门审批施工围挡及交通导改", "导改方案已报送，尚未批复。"),
 ]
-
-
-def _month_starts(today: datetime.date) -> list[datetime.date]:
-    starts, year, month = [], today.year, today.month
-    for _ in range(MONTHS):
-        starts.append(datetime.date(year, month, 1))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return list(reversed(starts))
+PROGRESS_TEXTS = [
+    "主体结构施工",
+    "桩基施工",
+    "管网铺设",
+    "二次结构砌筑",
+    "装饰装修",
+    "附属工程施工",
+    "路基路面施工",
+]
+PRELIMINARY_TEXTS = {
+    Stage.PRELIMINARY: "前期手续办理中",
+    Stage.DESIGN: "施工图设计中",
+    Stage.TENDERING: "施工招标准备中",
+}
 
 
 def generate(ctx: DemoContext) -> None:
     rng, today = ctx.rng, ctx.today
     projects: list[Project] = ctx.data.get("projects") or list(Project.objects.all())
+    long = ctx.long_history
     with_events = len(projects) <= 2000
     officer = ctx.users.get("officer")
     reporters = {u.organisation_id: u for u in ctx.users.values() if u.role == Role.REPORTER}
-    months = [period_for(kind=PeriodKind.MONTH, day=start) for start in _month_starts(today)]
-    plans = {(p.project_id, p.year): p.planned_investment for p in AnnualPlan.objects.all()}
+    months = [period_for(kind=PeriodKind.MONTH, day=start) for start in ctx.month_starts()]
+    plans = {}
+    if not long:
+        plans = {(p.project_id, p.year): p.planned_investment for p in AnnualPlan.objects.all()}
     window_start = months[0].start
 
-    # Key projects in construction report per ten days from the start of the last month.
+    # Key projects in construction report per ten days from the start of the last month (a
+    # long history: of the last year).
     ten_daily = [p for p in projects if p.is_key and p.stage == Stage.CONSTRUCTION
                  and rng.random() < 0.5]  # fmt: skip
-    ten_day_periods, day = [], months[-1].start
+    ten_daily_ids = {p.pk for p in ten_daily}
+    ten_day_months = min(TEN_DAY_MONTHS_LONG, len(months) - 1) if long else 1
+    ten_day_periods, day = [], months[-ten_day_months].start
     while day <= today:
         period = period_for(kind=PeriodKind.TEN_DAY, day=day)
         ten_day_periods.append(period)
         day = period.end + datetime.timedelta(days=1)
+    Project.objects.filter(pk__in=ten_daily_ids).update(reports_ten_daily=True)
 
-    reports, opening = [], []
-    for project in projects:
-        performance = rng.choice([0.35, 0.6, 0.8, 0.9, 1.0, 1.0, 1.05, 1.1])  # some lag badly
-        started = project.actual_start
-        finished = project.actual_finish
-        if started and started < window_start:
-            elapsed = (window_start - started).days / max(
-                1, (project.planned_finish - project.planned_start).days
-            )
-            project.opening_investment = (
-                project.total_investment * Decimal(min(0.9, elapsed * performance))
-            ).quantize(Decimal("10000"))
-            opening.append(project)
-        periods = months[:-1] if project in ten_daily else months
-        progress = Decimal(0)
-        for period in periods:
-            if finished and period.start > finished:
-                break
-            if project.stage in (Stage.COMPLETED, Stage.IN_OPERATION) and not finished:
-                break
-            last = period is periods[-1]
-            if project.stage in INVESTING and started and period.end >= started:
-                plan = plans.get((project.id, period.year), project.total_investment / 4)
-                investment = plan / 12 * Decimal(performance * rng.uniform(0.6, 1.4))
-                span = max(1, (project.planned_finish - started).days)
-                progress = min(
-                    Decimal(100), Decimal(100 * (period.end - started).days / span * performance)
-                ).quantize(Decimal("1"))
-                text = rng.choice(
-                    [
-                        "主体结构施工",
-                        "桩基施工",
-                        "管网铺设",
-                        "二次结构砌筑",
-                        "装饰装修",
-                        "附属工程施工",
-                        "路基路面施工",
-                    ]
+    counts = dict.fromkeys(["reports", "problems", "items", "events"], 0)
+    for first in range(0, len(projects), CHUNK):
+        chunk = projects[first : first + CHUNK]
+        reports, opening = [], []
+        for project in chunk:
+            performance = rng.choice([0.35, 0.6, 0.8, 0.9, 1.0, 1.0, 1.05, 1.1])  # some lag badly
+            started = project.actual_start
+            finished = project.actual_finish
+            if started and started < window_start:
+                elapsed = (window_start - started).days / max(
+                    1, (project.planned_finish - project.planned_start).days
                 )
-            else:
-                investment = project.total_investment * Decimal(rng.uniform(0, 0.002))
-                text = {
-                    Stage.PRELIMINARY: "前期手续办理中",
-                    Stage.DESIGN: "施工图设计中",
-                    Stage.TENDERING: "施工招标准备中",
-                }.get(project.stage, "前期工作")
-            reports.append(_report(rng, project, period, investment, progress, text, last=last,
-                                   is_previous=period is periods[-2], officer=officer,
-                                   reporter=reporters.get(project.owner_id)))  # fmt: skip
-        if project in ten_daily:
-            for period in ten_day_periods:
-                investment = plans.get((project.id, period.year), Decimal(0)) / 36
-                reports.append(_report(rng, project, period, investment, progress, "主体结构施工",
-                                       last=period.end >= today, officer=officer,
-                                       is_previous=period.end < today <= period.due_date,
-                                       reporter=reporters.get(project.owner_id)))  # fmt: skip
-    Project.objects.bulk_update(opening, ["opening_investment"], batch_size=1000)
-    Project.objects.filter(pk__in=[p.pk for p in ten_daily]).update(reports_ten_daily=True)
-    ProgressReport.objects.bulk_create(reports, batch_size=2000)
+                project.opening_investment = (
+                    project.total_investment * Decimal(min(0.9, elapsed * performance))
+                ).quantize(Decimal("10000"))
+                opening.append(project)
+            ten_day = project.pk in ten_daily_ids
+            periods = months[:-ten_day_months] if ten_day else months
+            # The default history keeps its first quirks (a ten-day project's last monthly
+            # report counts as this period's), so its data never changes.
+            last_period = months[-1] if long else periods[-1]
+            previous_period = months[-2] if long else periods[-2]
+            progress = Decimal(0)
+            for period in periods:
+                if finished and period.start > finished:
+                    break
+                if project.stage in (Stage.COMPLETED, Stage.IN_OPERATION) and not finished:
+                    break
+                if project.stage in INVESTING and started and period.end >= started:
+                    if long:
+                        base = monthly_budget(project, month_index(period.start))
+                    else:
+                        base = plans.get((project.id, period.year), project.total_investment / 4)
+                        base = base / 12
+                    investment = base * Decimal(performance * rng.uniform(0.6, 1.4))
+                    span = max(1, (project.planned_finish - started).days)
+                    progress = min(
+                        Decimal(100),
+                        Decimal(100 * (period.end - started).days / span * performance),
+                    ).quantize(Decimal("1"))
+                    text = rng.choice(PROGRESS_TEXTS)
+                elif long:  # preliminary work, close to its budget
+                    base = project.total_investment * PRELIMINARY_RATE
+                    investment = base * Decimal(rng.uniform(0.8, 1.2))
+                    text = PRELIMINARY_TEXTS.get(project.stage, "前期工作")
+                else:
+                    investment = project.total_investment * Decimal(rng.uniform(0, 0.002))
+                    text = PRELIMINARY_TEXTS.get(project.stage, "前期工作")
+                reports.append(_report(rng, project, period, investment, progress, text,
+                                       last=period is last_period,
+                                       is_previous=period is previous_period, officer=officer,
+                                       reporter=reporters.get(project.owner_id),
+                                       long=long))  # fmt: skip
+            if ten_day:
+                for period in ten_day_periods:
+                    if long:
+                        budget = monthly_budget(project, month_index(period.start))
+                        investment = budget / 3 * Decimal(performance)
+                    else:
+                        investment = plans.get((project.id, period.year), Decimal(0)) / 36
+                    reports.append(_report(rng, project, period, investment, progress,
+                                           "主体结构施工", last=period.end >= today,
+                                           is_previous=period.end < today <= period.due_date,
+                                           officer=officer, long=long,
+                                           reporter=reporters.get(project.owner_id)))  # fmt: skip
+        Project.objects.bulk_update(opening, ["opening_investment"], batch_size=1000)
+        insert(ProgressReport, reports)
+        _details(rng, ctx, reports, officer=officer, with_events=with_events, counts=counts)
+        counts["reports"] += len(reports)
+        if len(projects) > CHUNK:
+            ctx.log(
+                f"  {min(first + CHUNK, len(projects))} projects, {counts['reports']} reports …"
+            )
+    ctx.log(
+        f"  {len(months)} monthly and {len(ten_day_periods)} ten-day periods, "
+        f"{counts['reports']} reports, {counts['problems']} problems, "
+        f"{counts['items']} coordination items"
+    )
+
+
+def _details(rng, ctx: DemoContext, reports, *, officer, with_events: bool, counts) -> None:
+    """The problems, coordination items and workflow events of `reports` (already saved)."""
+    today = ctx.today
     problems, items, events = [], [], []
     now = timezone.now()
     for report in reports:
@@ -169,15 +213,19 @@ def generate(ctx: DemoContext) -> None:
                         comment=report.review_comment,
                     )
                 )
-    ReportProblem.objects.bulk_create(problems, batch_size=2000)
-    CoordinationItem.objects.bulk_create(items, batch_size=2000)
-    ReportEvent.objects.bulk_create(events, batch_size=5000)
-    ctx.log(
-        f"  {len(months)} monthly and {len(ten_day_periods)} ten-day periods, "
-        f"{len(reports)} reports, {len(problems)} problems, {len(items)} coordination items"
-    )
+    insert(ReportProblem, problems)
+    insert(CoordinationItem, items)
+    insert(ReportEvent, events, batch_size=5000)
+    counts["problems"] += len(problems)
+    counts["items"] += len(items)
+    counts["events"] += len(events)
 
 
+# Last period's forms: a roll above the first share stays a draft, above the second is
+# submitted, above the third returned, the rest accepted. A long history's subsidiaries report
+# more punctually than the demo's, which shows every state of review.
+REVIEW = (0.85, 0.65, 0.55)
+REVIEW_LONG = (0.96, 0.70, 0.65)
 RETURN_COMMENTS = [
     "本期完成投资与形象进度不匹配，请核实。",
     "请补充存在问题的责任人和完成时限。",
@@ -190,7 +238,7 @@ def _at(day: datetime.date, hour: int) -> datetime.datetime:
 
 
 def _report(rng, project, period, investment, progress, text, *, last, is_previous, reporter,
-            officer) -> ProgressReport:  # fmt: skip
+            officer, long=False) -> ProgressReport:  # fmt: skip
     """One report with a status that fits when its period was: this period's forms are open,
     last period's are in every state of review, older ones are accepted."""
     report = ProgressReport(
@@ -204,12 +252,13 @@ def _report(rng, project, period, investment, progress, text, *, last, is_previo
             report.next_steps = ""
         return report
     roll = rng.random() if is_previous else 0.0
-    if roll > 0.85:
+    draft, submitted, returned = REVIEW_LONG if long else REVIEW
+    if roll > draft:
         return report  # a draft, filled but not yet submitted
     report.status = ReportStatus.ACCEPTED
-    if roll > 0.65:
+    if roll > submitted:
         report.status = ReportStatus.SUBMITTED
-    elif roll > 0.55:
+    elif roll > returned:
         report.status = ReportStatus.RETURNED
         report.review_comment = rng.choice(RETURN_COMMENTS)
     report.submitted_at = _at(period.end + datetime.timedelta(days=rng.randint(1, 5)), 10)

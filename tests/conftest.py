@@ -39,8 +39,14 @@ def _tasks_in_process(request):
 
     cache.delete(SCHEDULED_KEY)
     if request.node.get_closest_marker("celery_worker"):
-        yield
+        yield  # the worker and this process share the cache (Redis)
         return
+    # Every other test starts with an empty cache of its own (the cockpit caches pages).
+    settings = request.getfixturevalue("settings")
+    settings.CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": request.node.nodeid,
+    }}  # fmt: skip
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
     try:

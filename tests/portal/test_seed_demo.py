@@ -131,3 +131,36 @@ def test_it_makes_18_months_of_reports_in_every_state_of_review(db):
             period__start__lte=report.period.end,
             period__end__gte=report.period.start,
         ).exists()
+
+
+def test_a_long_history_has_a_plan_for_every_year_a_project_invests(db):
+    from django.db.models import Count
+
+    from reporting.choices import ReportStatus
+    from reporting.models import ProgressReport, ReportingPeriod
+
+    seed("--projects", "30", "--months", "40")
+    assert ReportingPeriod.objects.filter(kind="month").count() == 40
+    # Every project reports every month until it finishes; key projects per ten days lately.
+    assert ProgressReport.objects.count() >= 30 * 40 * 0.9
+    assert ProgressReport.objects.values("project").distinct().count() == 30
+    invested = set(
+        ProgressReport.objects.filter(status=ReportStatus.ACCEPTED, investment__gt=0)
+        .values_list("project_id", "period__year")
+        .distinct()
+    )
+    planned = set(AnnualPlan.objects.values_list("project_id", "year"))
+    assert invested <= planned
+    assert {year for _, year in planned} >= {2023, 2024, 2025, 2026, 2027}
+    assert not AnnualPlan.objects.values("project", "year").annotate(n=Count("pk")).filter(n__gt=1)
+    statuses = set(ProgressReport.objects.values_list("status", flat=True))
+    assert statuses >= {ReportStatus.ACCEPTED, ReportStatus.SUBMITTED, ReportStatus.DRAFT}
+    for project in Project.objects.all():
+        project.full_clean()
+
+
+def test_months_must_be_at_least_two(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        seed("--months", "1")

@@ -26,6 +26,15 @@ class Command(BaseCommand):
             help="number of projects (default 96; 10000 for benchmarks)",
         )
         parser.add_argument(
+            "--months",
+            type=int,
+            default=demo.MONTHS,
+            help=(
+                f"months of reporting history, this month included (default {demo.MONTHS}; "
+                "100 with --projects 10000 makes the benchmark's million reports)"
+            ),
+        )
+        parser.add_argument(
             "--today",
             type=datetime.date.fromisoformat,
             default=None,
@@ -35,11 +44,13 @@ class Command(BaseCommand):
             "--reset", action="store_true", help="empty the whole database first (manage.py flush)"
         )
 
-    def handle(self, *args, seed, projects, today, reset, **options):
+    def handle(self, *args, seed, projects, months, today, reset, **options):
         from django.utils import timezone
 
         if projects < 1:
             raise CommandError("--projects must be at least 1.")
+        if months < 2:
+            raise CommandError("--months must be at least 2.")
         if Organisation.objects.exists() and not reset:
             self.stdout.write("The demo data is already there; nothing to do (use --reset).")
             return
@@ -48,6 +59,7 @@ class Command(BaseCommand):
             rng=random.Random(seed),
             today=today or timezone.localdate(),
             projects=projects,
+            months=months,
             log=self.stdout.write,
         )
         if reset:
@@ -59,6 +71,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready in {time.monotonic() - started:.1f}s (seed {seed}, today "
-                f"{ctx.today}). Log in with any demo user and the password '{demo.DEMO_PASSWORD}'."
+                f"{ctx.today}, {months} months). Log in with any demo user and the password "
+                f"'{demo.DEMO_PASSWORD}'."
             )
         )
