@@ -241,9 +241,18 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def measure_rollup_ratio(runs: int = 3) -> dict:
+    """A full rollup against the single SQL aggregate that computes the same figures from the
+    reports (per project, year and month: the grain of the rollup's month columns), alternately,
+    warm, medians. Beside it, for the record: the coarser aggregate per subsidiary and month,
+    and one full rollup into empty rollup tables (the very first run)."""
     from dashboard import rollup, services
+    from dashboard.models import OrgMonth, OrgYear, ProjectYear
 
-    aggregate = getattr(services, "equivalent_aggregate", None) or rollup.equivalent_aggregate
+    def aggregate():
+        return rollup.equivalent_aggregate()
+
+    def coarse():
+        return rollup.equivalent_aggregate("organisation")
 
     def full():
         run = services.rollup_full()
@@ -254,21 +263,33 @@ def measure_rollup_ratio(runs: int = 3) -> dict:
     log("rollup: warm-up (one full rollup, one aggregate) …")
     timed(aggregate)
     timed(full)
-    aggregates, rollups = [], []
+    aggregates, coarse_runs, rollups = [], [], []
     for i in range(runs):
         vacuum_rollups()
-        seconds, rows = timed(aggregate)
+        seconds, (groups, _total) = timed(aggregate)
         aggregates.append(seconds)
+        coarse_runs.append(timed(coarse)[0])
         seconds, _run = timed(full)
         rollups.append(seconds)
-        log(f"rollup: run {i + 1}/{runs}: aggregate {aggregates[-1]:.2f}s ({len(rows)} rows), "
+        log(f"rollup: run {i + 1}/{runs}: aggregate {aggregates[-1]:.2f}s ({groups} groups), "
             f"full rollup {rollups[-1]:.2f}s")  # fmt: skip
     aggregate_s, rollup_s = statistics.median(aggregates), statistics.median(rollups)
+    coarse_s = statistics.median(coarse_runs)
+    # The first run ever: every rollup row written.
+    for model in (ProjectYear, OrgMonth, OrgYear):
+        model.objects.all().delete()
+    vacuum_rollups()
+    scratch_s, _run = timed(full)
+    log(f"rollup: into empty tables {scratch_s:.2f}s")
     return {"value": round(rollup_s / aggregate_s, 2),
             "rollup_seconds": [round(s, 3) for s in rollups],
             "aggregate_seconds": [round(s, 3) for s in aggregates],
             "rollup_median_s": round(rollup_s, 3), "aggregate_median_s": round(aggregate_s, 3),
-            "aggregate_rows": len(rows)}  # fmt: skip
+            "aggregate_groups": groups,
+            "coarse_aggregate_median_s": round(coarse_s, 3),
+            "ratio_to_coarse_aggregate": round(rollup_s / coarse_s, 2),
+            "from_empty_tables_s": round(scratch_s, 3),
+            "from_empty_ratio": round(scratch_s / aggregate_s, 2)}  # fmt: skip
 
 
 def measure_incremental(samples: int = 20) -> dict:
@@ -369,13 +390,22 @@ def queries_probe() -> None:
     client = Client()
     client.force_login(User.objects.get(username=DEMO_USER))
     url = reverse("dashboard:cockpit")
+    from django.core.cache import cache
+
     first = client.get(url)
+    # A render from the rollups, as after every rollup run: the page cache emptied (and the
+    # session put back in it, as it would be).
+    cache.clear()
+    client.force_login(User.objects.get(username=DEMO_USER))
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
+    # The same page again, from the cache.
+    with CaptureQueriesContext(connection) as cached:
+        client.get(url)
     sql = [f"{q['time']}s {q['sql'][:300]}" for q in queries.captured_queries]
     print(json.dumps({"queries": len(sql), "status": response.status_code,
                       "first_status": first.status_code, "bytes": len(response.content),
-                      "sql": sql}))  # fmt: skip
+                      "cached_queries": len(cached.captured_queries), "sql": sql}))  # fmt: skip
 
 
 def measure_queries(url: str) -> dict:

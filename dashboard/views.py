@@ -182,13 +182,14 @@ class CockpitView(LoginRequiredMixin, View):
             "status": [{"key": key, "name": label, "value": count}
                        for key, label, count in selectors.rag_counts(cockpit.totals) if count],
             "map": {
-                "points": [{
-                    "name": p["project__name"], "code": p["project__code"],
-                    "lng": float(p["project__longitude"]), "lat": float(p["project__latitude"]),
-                    "rag": p["rag"],
-                    "url": reverse("dashboard:project", args=[p["project_id"]])
-                           + f"?year={filters.year}",
-                } for p in cockpit.map_points],
+                # [lng, lat, colour, code, name, id]: hundreds of points, so no repeated keys.
+                "points": [[
+                    round(float(p["project__longitude"]), 5),
+                    round(float(p["project__latitude"]), 5), p["rag"], p["project__code"],
+                    p["project__name"], p["project_id"],
+                ] for p in cockpit.map_points],
+                "url_template": reverse("dashboard:project", args=[0]).replace("/0/", "/{id}/")
+                                + f"?year={filters.year}",
                 "rag_names": {str(r.value): str(r.label) for r in Rag},
             },
         }  # fmt: skip

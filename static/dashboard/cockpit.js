@@ -201,7 +201,12 @@
   /* 4. Project locations: a scatter on longitude/latitude (no tiles offline), one series per RAG. */
   function mapChart(data, labels) {
     return function (chart, entry) {
-      const points = (data.points || []).filter(function (p) { return isNumber(p.lng) && isNumber(p.lat); });
+      // Points come compact, [lng, lat, rag, code, name, id], with one URL template for all.
+      const points = (data.points || []).map(function (p) {
+        if (!Array.isArray(p)) return p;
+        return { lng: p[0], lat: p[1], rag: p[2], code: p[3], name: p[4],
+                 url: (data.url_template || '').replace('{id}', p[5]) };
+      }).filter(function (p) { return isNumber(p.lng) && isNumber(p.lat); });
       if (!points.length) return noData(labels.no_data);
       const ragNames = data.rag_names || {};
       const keys = RAG_ORDER.filter(function (k) {
