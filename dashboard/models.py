@@ -89,6 +89,9 @@ class ProjectYear(models.Model):
     finish_planned = models.BooleanField(default=False)
     finished = models.BooleanField(default=False)
     computed_at = models.DateTimeField(default=timezone.now)
+    # A digest of the verdict (colour, causes, measures, start and finish), so that a run
+    # compares one string instead of decoding every row's JSON.
+    verdict = models.CharField(max_length=32, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 

@@ -16,6 +16,7 @@ The SQL is plain SQL that PostgreSQL and SQLite (3.33+, for UPDATE ... FROM) bot
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import operator
 from collections import defaultdict
@@ -48,13 +49,14 @@ MAX_PCT = "999999.99"  # the largest ProjectYear.completion_pct
 
 # The verdict columns of a new ProjectYear row, until the rules have run.
 _VERDICT_DEFAULTS = (
-    "rag, severity, causes, measures, start_planned, started, finish_planned, finished, computed_at"
+    "rag, severity, causes, measures, start_planned, started, finish_planned, finished, "
+    "computed_at, verdict"
 )
 
 
 def _defaults_sql() -> tuple[str, list]:
     return (
-        f"'{Rag.NONE}', 0, '[]', '{{}}', false, false, false, false, %s",
+        f"'{Rag.NONE}', 0, '[]', '{{}}', false, false, false, false, %s, ''",
         [timezone.now()],
     )
 
@@ -153,6 +155,7 @@ def _project_years(ids: Sequence[int] | None, today: datetime.date) -> None:
         [ReportStatus.ACCEPTED, *r_params, amber, today.year, today.year, elapsed, *a_params,
          today.year, datetime.date(today.year, 1, 1), *p_params],
     )  # fmt: skip
+    _analyze(NEW)  # a temporary table has no statistics until asked
     # Apply the difference: rows gone, rows changed, rows new.
     scope, scope_params = _in("project_id", ids)
     _execute(
@@ -174,13 +177,22 @@ def _project_years(ids: Sequence[int] | None, today: datetime.date) -> None:
               AND ({row("y")}) <> ({row("t")})"""
     )
     defaults, default_params = _defaults_sql()
-    _execute(
+    inserted = _execute(
         f"""INSERT INTO {PY} (project_id, year, {", ".join(FIGURES)}, {_VERDICT_DEFAULTS})
             SELECT t.project_id, t.year, {", ".join(f"t.{c}" for c in FIGURES)}, {defaults}
             FROM {NEW} t WHERE NOT EXISTS (SELECT 1 FROM {PY} y
                 WHERE y.project_id = t.project_id AND y.year = t.year)""",
         default_params,
     )
+    if inserted > 1000:
+        # Many new rows (the first run): fresh statistics, or PostgreSQL would plan the next
+        # statements as if the table were still empty (a sequential scan per row updated).
+        _analyze(PY)
+
+
+def _analyze(table: str) -> None:
+    if connection.vendor == "postgresql":
+        _execute(f"ANALYZE {table}")
 
 
 def _assess_current_year(ids: Sequence[int] | None, today: datetime.date) -> None:
@@ -192,8 +204,7 @@ def _assess_current_year(ids: Sequence[int] | None, today: datetime.date) -> Non
     rows = list(rows.values_list(
         "pk", "project_id", "planned", "completed_ytd", "elapsed_pct", "project__code",
         "project__planned_start", "project__actual_start", "project__planned_finish",
-        "project__actual_finish", "rag", "severity", "causes", "measures", "start_planned",
-        "started", "finish_planned", "finished",
+        "project__actual_finish", "verdict",
     ))  # fmt: skip
     wanted = None if ids is None else [row[1] for row in rows]
     provided: dict[int, dict] = defaultdict(dict)
@@ -206,7 +217,7 @@ def _assess_current_year(ids: Sequence[int] | None, today: datetime.date) -> Non
     year_start, year_end = datetime.date(today.year, 1, 1), datetime.date(today.year, 12, 31)
     updates = []
     for (pk, project_id, planned, completed, elapsed, code, planned_start, actual_start,
-         planned_finish, actual_finish, *old) in rows:  # fmt: skip
+         planned_finish, actual_finish, old) in rows:  # fmt: skip
         extra = provided.get(project_id, {})
         facts = rules.Facts(
             today=today, planned=planned, completed_ytd=completed, elapsed_pct=elapsed,
@@ -219,12 +230,13 @@ def _assess_current_year(ids: Sequence[int] | None, today: datetime.date) -> Non
         measures = {k: v for k, v in extra.items() if k in measure_keys and v}
         start_planned = bool(planned_start and year_start <= planned_start <= year_end)
         finish_planned = bool(planned_finish and year_start <= planned_finish <= year_end)
-        new = [verdict.rag, verdict.severity, causes, measures, start_planned,
+        new = [verdict.rag, verdict.severity, json.dumps(causes, ensure_ascii=False),
+               json.dumps(measures, sort_keys=True), start_planned,
                bool(start_planned and actual_start), finish_planned,
                bool(finish_planned and actual_finish)]  # fmt: skip
-        if new != list(old):
-            new[2], new[3] = json.dumps(causes, ensure_ascii=False), json.dumps(measures)
-            updates.append((pk, *new))
+        digest = hashlib.md5(repr(new).encode(), usedforsecurity=False).hexdigest()
+        if digest != old:
+            updates.append((pk, *new, digest))
     _update_from_values(updates)
 
 
@@ -234,16 +246,19 @@ def _update_from_values(updates: list[tuple]) -> None:
     jsonb = "::jsonb" if connection.vendor == "postgresql" else ""
     for start in range(0, len(updates), 1000):
         batch = updates[start : start + 1000]
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(batch))
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(batch))
         _execute(
             f"""UPDATE {PY} AS y SET rag = v.rag, severity = v.severity,
                     causes = v.causes{jsonb}, measures = v.measures{jsonb},
-                    start_planned = v.sp, started = v.st, finish_planned = v.fp, finished = v.fi
-                FROM (VALUES {values}) AS v(id, rag, severity, causes, measures, sp, st, fp, fi)
+                    start_planned = v.sp, started = v.st, finish_planned = v.fp,
+                    finished = v.fi, verdict = v.verdict
+                FROM (VALUES {values})
+                    AS v(id, rag, severity, causes, measures, sp, st, fp, fi, verdict)
                 WHERE y.id = v.id""" if connection.vendor == "postgresql" else
             f"""UPDATE {PY} AS y SET rag = v.column2, severity = v.column3,
                     causes = v.column4, measures = v.column5, start_planned = v.column6,
-                    started = v.column7, finish_planned = v.column8, finished = v.column9
+                    started = v.column7, finish_planned = v.column8, finished = v.column9,
+                    verdict = v.column10
                 FROM (VALUES {values}) AS v WHERE y.id = v.column1""",
             [value for row in batch for value in row],
         )  # fmt: skip

@@ -23,12 +23,13 @@ def figures(project_ids: Iterable[int] | None, today: datetime.date) -> ProjectF
     for project_id, count in open_nodes.order_by().values_list("project_id") \
             .annotate(n=Count("pk")):  # fmt: skip
         result[project_id] = {"milestones_open": count, "milestones_overdue": 0}
+    battle_map = reverse("projects:detail", args=[0]).replace("/0/", "/%d/") + "#battle-map"
     late = open_nodes.filter(deadline__lt=today).order_by("project_id", "deadline", "pk")
     for project_id, name, deadline in late.values_list("project_id", "name", "deadline"):
         row = result[project_id]
         row["milestones_overdue"] += 1
         if "milestone_late" not in row:  # the earliest deadline is the latest milestone
-            url = reverse("projects:detail", args=[project_id]) + "#battle-map"
+            url = battle_map % project_id
             row["milestone_late"] = {"days": (today - deadline).days, "name": name,
                                      "deadline": deadline.isoformat(), "url": url}  # fmt: skip
     return result

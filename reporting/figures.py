@@ -27,6 +27,7 @@ def figures(project_ids: Iterable[int] | None, today: datetime.date) -> ProjectF
     def row(project_id: int) -> dict:
         return result.setdefault(project_id, {})
 
+    report_url = reverse("reporting:detail", args=[0]).replace("/0/", "/%d/")
     late = (
         _scoped(ProgressReport.objects, ids)
         .filter(status__in=[ReportStatus.DRAFT, ReportStatus.RETURNED], period__due_date__lt=today)
@@ -40,7 +41,7 @@ def figures(project_ids: Iterable[int] | None, today: datetime.date) -> ProjectF
         if "report_late" not in figures_of:  # the oldest late form
             period = f"{year}-{month:02d}" + (f"-T{part}" if part else "")
             figures_of["report_late"] = {"days": (today - due).days, "period": period,
-                                         "url": reverse("reporting:detail", args=[pk])}  # fmt: skip
+                                         "url": report_url % pk}  # fmt: skip
 
     problems = ReportProblem.objects.all()
     if ids is not None:
