@@ -97,8 +97,14 @@ def _project_years(ids: Sequence[int] | None, today: datetime.date) -> None:
     r_scope, r_params = _in("r.project_id", ids)
     a_scope, a_params = _in("a.project_id", ids)
     p_scope, p_params = _in("p.id", ids)
+    # Sums in whole fen (cents) as integers: exact, and PostgreSQL adds integers far faster
+    # than numerics (a cast to BIGINT rounds there; SQLite needs the ROUND).
+    if connection.vendor == "postgresql":
+        fen = "CAST(r.investment * 100 AS BIGINT)"
+    else:
+        fen = "CAST(ROUND(r.investment * 100) AS INTEGER)"
     months = ", ".join(
-        f"SUM(r.investment) FILTER (WHERE pe.month = {m}) AS m{m:02d}" for m in range(1, 13)
+        f"SUM({fen}) FILTER (WHERE pe.month = {m}) AS m{m:02d}" for m in range(1, 13)
     )
     elapsed = rules.time_elapsed_pct(today.year, today)
     amber = float(rules.limits()["INVESTMENT_LAG_AMBER"])
@@ -110,7 +116,7 @@ def _project_years(ids: Sequence[int] | None, today: datetime.date) -> None:
     _execute(
         f"""CREATE TEMP TABLE {NEW} AS
             WITH sums AS (
-                SELECT r.project_id, pe.year, SUM(r.investment) AS total, {months}
+                SELECT r.project_id, pe.year, SUM({fen}) AS total, {months}
                 FROM {REPORT} r JOIN {PERIOD} pe ON pe.id = r.period_id
                 WHERE r.status = %s{r_scope}
                 GROUP BY r.project_id, pe.year)
@@ -127,10 +133,11 @@ def _project_years(ids: Sequence[int] | None, today: datetime.date) -> None:
             FROM (
                 SELECT k.project_id, k.year, p.owner_id AS organisation_id, p.category, p.is_key,
                     COALESCE(k.planned, 0) AS planned,
-                    COALESCE(k.total, 0) AS completed_ytd,
+                    COALESCE(k.total, 0) / 100.0 AS completed_ytd,
                     p.opening_investment + SUM(COALESCE(k.total, 0))
-                        OVER (PARTITION BY k.project_id ORDER BY k.year) AS completed_cumulative,
-                    {", ".join(f"COALESCE(k.{m}, 0) AS {m}" for m in MONTH_COLUMNS)},
+                        OVER (PARTITION BY k.project_id ORDER BY k.year) / 100.0
+                        AS completed_cumulative,
+                    {", ".join(f"COALESCE(k.{m}, 0) / 100.0 AS {m}" for m in MONTH_COLUMNS)},
                     CASE WHEN k.year < %s THEN 100 WHEN k.year = %s THEN %s ELSE 0 END
                         AS elapsed_pct
                 FROM (
@@ -155,7 +162,6 @@ def _project_years(ids: Sequence[int] | None, today: datetime.date) -> None:
         [ReportStatus.ACCEPTED, *r_params, amber, today.year, today.year, elapsed, *a_params,
          today.year, datetime.date(today.year, 1, 1), *p_params],
     )  # fmt: skip
-    _analyze(NEW)  # a temporary table has no statistics until asked
     # Apply the difference: rows gone, rows changed, rows new.
     scope, scope_params = _in("project_id", ids)
     _execute(
@@ -177,11 +183,21 @@ def _project_years(ids: Sequence[int] | None, today: datetime.date) -> None:
               AND ({row("y")}) <> ({row("t")})"""
     )
     defaults, default_params = _defaults_sql()
+    missing = f"""NOT EXISTS (SELECT 1 FROM {PY} y
+                     WHERE y.project_id = t.project_id AND y.year = t.year)"""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {NEW} t WHERE {missing}")
+        new_rows = cursor.fetchone()[0]
+    if not new_rows:
+        return
+    # A few new rows: skip the existing ones by NOT EXISTS. Many (a first run): by the unique
+    # key instead; NOT EXISTS on the table being filled can make PostgreSQL rescan the rows
+    # the statement has just inserted for every next one (quadratic).
+    skip = "true ON CONFLICT (project_id, year) DO NOTHING" if new_rows > 1000 else missing
     inserted = _execute(
         f"""INSERT INTO {PY} (project_id, year, {", ".join(FIGURES)}, {_VERDICT_DEFAULTS})
             SELECT t.project_id, t.year, {", ".join(f"t.{c}" for c in FIGURES)}, {defaults}
-            FROM {NEW} t WHERE NOT EXISTS (SELECT 1 FROM {PY} y
-                WHERE y.project_id = t.project_id AND y.year = t.year)""",
+            FROM {NEW} t WHERE {skip}""",
         default_params,
     )
     if inserted > 1000:

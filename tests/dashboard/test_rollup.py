@@ -159,14 +159,14 @@ def statements_of_a_full_run(monkeypatch, today) -> int:
     return count[0]
 
 
-@pytest.mark.parametrize("after", [1, 2, 3, 4, "last"])
+@pytest.mark.parametrize("after", [1, 2, 3, "last"])
 def test_a_run_broken_half_way_leaves_the_tables_as_they_were(
     group, today, clock, monkeypatch, after
 ):
     services.rollup_full(today)
     total = statements_of_a_full_run(monkeypatch, today)
     clock.shift(datetime.timedelta(minutes=1))
-    assert total >= 5  # temporary table dropped, new figures, delete, update, insert (+ colours)
+    assert total >= 4  # temporary table dropped, new figures, delete, update (+ insert, colours)
     change_records(group)
     PendingRollup.objects.create(project=group["JC-C"])
     before = dump_all()
