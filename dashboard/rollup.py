@@ -2,15 +2,16 @@
 
 One function, `write(project_ids, today)`, recomputes the rollups of some projects (or of all,
 with None) and of the organisations and years they touch. It is set-based: the heavy part, summing
-the accepted reports, is one INSERT ... SELECT over the reports, so a full recompute costs about
-what one SQL aggregate over the reports costs (bench/ measures the ratio). Only the current year's
-rows pass through Python, where the red/amber/green rules run.
+the accepted reports, is one statement over the reports into a temporary table, so a full
+recompute costs about what one SQL aggregate over the reports costs (bench/ measures the ratio);
+then only the rows that differ are written. Only the current year's rows pass through Python,
+where the red/amber/green rules run.
 
 Callers (dashboard.services) run it inside one transaction holding the RollupLock rows of the
 organisations concerned, so a run is all or nothing: a worker killed half way leaves the tables
 as they were, and running twice gives the same rows as running once.
 
-The SQL is plain SQL that PostgreSQL and SQLite (3.33+, for UPDATE ... FROM) both run.
+The SQL is plain SQL that PostgreSQL and SQLite (3.39+, for FULL OUTER JOIN) both run.
 """
 
 from __future__ import annotations
