@@ -240,10 +240,10 @@ def test_the_list_costs_the_same_queries_for_3_or_30_projects(
             owner=owner, assigned_leader=personas["leader"], project_manager=personas["manager"]
         )
     client = client_for("officer")
-    # 1 session, 2 user with organisation, 3 count for the paginator, 4 the page with
-    # owner/leader/manager joined, 5 owner and 6 district choices of the filter, 7 and 8 the
-    # inbox badge (reports waiting for review, coordination items).
-    with django_assert_num_queries(8):
+    # (the session comes from the cache) 1 user with organisation, 2 count for the paginator,
+    # 3 the page with owner/leader/manager joined, 4 owner and 5 district choices of the
+    # filter, 6 and 7 the inbox badge (reports waiting for review, coordination items).
+    with django_assert_num_queries(7):
         response = client.get(reverse("projects:list"))
     assert response.status_code == 200
 
@@ -256,10 +256,10 @@ def test_the_detail_page_costs_a_fixed_number_of_queries(
             project=infra_project, name=f"节点{index}", deadline=datetime.date(2026, 1 + index, 1)
         )
     client = client_for("officer")
-    # 1 session, 2 user with organisation, 3 project with owner/leader/manager, 4 annual plans,
-    # 5 milestones with their organisations, 6 history records with their users, 7 and 8 the
-    # inbox badge.
-    with django_assert_num_queries(8):
+    # (the session comes from the cache) 1 user with organisation, 2 project with
+    # owner/leader/manager, 3 annual plans, 4 milestones with their organisations, 5 history
+    # records with their users, 6 and 7 the inbox badge.
+    with django_assert_num_queries(7):
         response = client.get(infra_project.get_absolute_url())
     assert len(response.context["project"].milestones.all()) == 5
 
@@ -269,7 +269,7 @@ def test_an_htmx_filter_does_not_pay_for_the_navigation(
 ):
     ProjectFactory.create_batch(3, owner=orgs["infra"])
     client = client_for("officer")
-    # session, user, count, page: the fragment shows neither the navigation (no inbox badge)
-    # nor the filter form (no choice lists).
-    with django_assert_num_queries(4):
+    # user, count, page (the session comes from the cache): the fragment shows neither the
+    # navigation (no inbox badge) nor the filter form (no choice lists).
+    with django_assert_num_queries(3):
         client.get(reverse("projects:list"), HTTP_HX_REQUEST="true")

@@ -224,11 +224,12 @@ def test_the_inbox_and_list_cost_the_same_queries_for_2_or_20_reports(
             status=ReportStatus.RETURNED if index % 2 else ReportStatus.DRAFT,
         )
     client = client_for("reporter")
-    # session, user, badge (reports, items); inbox: to fill, returned, coordination items.
-    with django_assert_num_queries(7):
+    # user, badge (reports, items); inbox: to fill, returned, coordination items (the session
+    # comes from the cache).
+    with django_assert_num_queries(6):
         client.get(reverse("reporting:inbox"))
-    # session, user, badge x2, count, page, period and owner choices of the filter.
-    with django_assert_num_queries(8):
+    # user, badge x2, count, page, period and owner choices of the filter.
+    with django_assert_num_queries(7):
         response = client.get(reverse("reporting:list"))
     assert response.context["paginator"].count == count
 
@@ -242,9 +243,10 @@ def test_the_detail_costs_a_fixed_number_of_queries(
         )
         infra_report.problems.create(description=f"问题{index}")
     client = client_for("officer")
-    # session, user, the report with its figures, problems, coordination items, events,
-    # milestones reached, and the badge (reports to review, coordination items).
-    with django_assert_num_queries(9):
+    # user, the report with its figures, problems, coordination items, events, milestones
+    # reached, and the badge (reports to review, coordination items); the session comes from
+    # the cache.
+    with django_assert_num_queries(8):
         client.get(infra_report.get_absolute_url())
 
 
