@@ -85,10 +85,6 @@ class Totals:
     def finish_rate(self) -> Decimal | None:
         return self._rate(self.finished, self.finish_planned)
 
-    @property
-    def assessed(self) -> int:
-        return self.rag_green + self.rag_amber + self.rag_orange + self.rag_red
-
 
 @dataclass
 class Cockpit:
@@ -206,10 +202,6 @@ class ProjectCockpit:
     as_of: datetime.date
     months: list[dict[str, Any]]
     measures: list[tuple[figures.Measure, int]]
-
-    @property
-    def causes(self) -> list[dict[str, Any]]:
-        return [dict(c, text=rules.describe(c)) for c in (self.row.causes if self.row else [])]
 
 
 def project_cockpit(*, user: User, pk: int, year: int,

@@ -140,8 +140,7 @@ def data_version() -> tuple[int, datetime.datetime | None]:
 
 def data_as_of() -> datetime.datetime | None:
     """When the rollups were last brought up to date."""
-    return RollupRun.objects.filter(status=RollupRun.Status.OK).aggregate(
-        at=Max("finished_at"))["at"]  # fmt: skip
+    return data_version()[1]
 
 
 def failed_runs(limit: int = 5) -> list[RollupRun]:
