@@ -13,7 +13,7 @@ class DashboardConfig(AppConfig):
 
         signals.connect()
         register(NavEntry(key="cockpit", label=_("Cockpit"), url_name="dashboard:cockpit",
-                          icon="bi-speedometer2", visible=lambda user: True, order=1))  # fmt: skip
+                          icon="bi-speedometer2", visible=_may_open_cockpit, order=1))  # fmt: skip
         demo.register(demo.DemoStep("rollups", 90, _demo_rollup))
 
 
@@ -22,3 +22,9 @@ def _demo_rollup(ctx) -> None:
 
     run = rollup_full(ctx.today)
     ctx.log(f"  rolled up {run.projects} projects for the cockpit")
+
+
+def _may_open_cockpit(user) -> bool:
+    from dashboard.selectors import may_open_cockpit
+
+    return may_open_cockpit(user)

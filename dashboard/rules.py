@@ -7,6 +7,7 @@ settings.PORTAL["RAG"], the one place to tune them.
 
 Rules that read facts from apps not installed yet (permits, findings, payments) simply find no
 fact and stay silent; the app's figure provider (portal.figures) brings the fact when it lands.
+The facts' keys are `portal.figures.Fact`; a rule's own name is the key of its stored cause.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from dashboard.models import RAG_ORDER, Rag
+from portal.figures import Fact
 
 
 @dataclass(frozen=True)
@@ -133,18 +135,18 @@ def _days_rule(rule: str, fact: str, amber: int | None, orange: int | None, red:
     return evaluate
 
 
-milestone_late = _days_rule("milestone_late", "milestone_late", 1, "MILESTONE_ORANGE_DAYS",
+milestone_late = _days_rule("milestone_late", Fact.MILESTONE_LATE, 1, "MILESTONE_ORANGE_DAYS",
                             "MILESTONE_RED_DAYS")  # fmt: skip
-report_late = _days_rule("report_late", "report_late", 1, None, "REPORT_LATE_RED_DAYS")
-permit_overdue = _days_rule("permit_overdue", "permit_overdue", 1, None,
+report_late = _days_rule("report_late", Fact.REPORT_LATE, 1, None, "REPORT_LATE_RED_DAYS")
+permit_overdue = _days_rule("permit_overdue", Fact.PERMIT_OVERDUE, 1, None,
                             "PERMIT_OVERDUE_RED_DAYS")  # fmt: skip
-finding_overdue = _days_rule("finding_overdue", "critical_finding_overdue", 1, None,
+finding_overdue = _days_rule("finding_overdue", Fact.CRITICAL_FINDING_OVERDUE, 1, None,
                              "FINDING_OVERDUE_RED_DAYS")  # fmt: skip
 
 
 def payment_ahead(facts: Facts) -> Cause | None:
     """Contract payments ahead of physical progress: fact {"paid_pct", "progress_pct"}."""
-    found = facts.extra.get("payments")
+    found = facts.extra.get(Fact.PAYMENTS)
     if not found or found.get("paid_pct") is None or found.get("progress_pct") is None:
         return None
     # In decimals, as investment_lag: in floats 40.7 - 30.7 is 10.000000000000004, over a

@@ -18,9 +18,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from dashboard import rules
-from dashboard.models import RAG_ORDER, OrgMonth, OrgYear, Pace, ProjectYear, Rag
+from dashboard.models import RAG_ORDER, ROLLUP_POLICY, OrgMonth, OrgYear, Pace, ProjectYear, Rag
 from portal import figures
-from portal.access import Action, get_for_user, is_subsidiary_user
+from portal.access import Action, get_for_user, organisations_for
 from portal.models import Organisation, User
 from projects.models import Project
 
@@ -105,13 +105,16 @@ class Cockpit:
         return rules.completion_pct(self.totals.planned, self.forecast or ZERO)
 
 
+def may_open_cockpit(user: User) -> bool:
+    """Whether `user` reads some organisation's rollups: not a user without a role."""
+    return ROLLUP_POLICY.may_take_somewhere(user, Action.VIEW)
+
+
 def visible_subsidiaries(user: User) -> QuerySet[Organisation]:
     """The subsidiaries whose cockpit `user` may open: all for leadership and the centre, their
-    own for a subsidiary's staff."""
-    subsidiaries = Organisation.objects.filter(kind="subsidiary", is_active=True)
-    if is_subsidiary_user(user):
-        return subsidiaries.filter(path__startswith=user.organisation.path)
-    return subsidiaries.order_by("order", "code")
+    own for a subsidiary's staff, none for anyone else (portal.access decides)."""
+    return (organisations_for(user, Action.VIEW, ROLLUP_POLICY).filter(kind="subsidiary")
+            .order_by("order", "code"))  # fmt: skip
 
 
 def years(user: User) -> list[int]:
@@ -169,8 +172,7 @@ def cockpit(*, user: User, filters: Filters, as_of: datetime.date | None = None)
         .values("project_id", "project__code", "project__name", "project__latitude",
                 "project__longitude", "rag")[: settings.PORTAL["COCKPIT_MAP_POINTS"]]
     )  # fmt: skip
-    registered = figures.measures()
-    measures = [(registered[key], totals.measures.get(key, 0)) for key in registered]
+    measures = [(m, totals.measures.get(m.key, 0)) for m in _open_item_measures()]
     return Cockpit(
         filters=filters,
         as_of=as_of,
@@ -184,6 +186,56 @@ def cockpit(*, user: User, filters: Filters, as_of: datetime.date | None = None)
         map_points=map_points,
         measures=measures,
     )
+
+
+def _open_item_measures() -> list[figures.Measure]:
+    """The registered measures that count items (the "open items" list); amounts such as
+    contract sums feed the function cards instead."""
+    return [m for m in figures.measures().values() if not m.amount]
+
+
+@dataclass
+class OrgFigureSection:
+    """One organisation-keyed provider's figures for the reader's scope: a row per subsidiary
+    (display strings, in the provider's column order) and, for several, the group's total."""
+
+    title: str
+    measures: tuple[figures.Measure, ...]
+    rows: list[tuple[Organisation, list[str]]]
+    raw: list[tuple[Organisation, dict[str, Any]]]  # the values as given, for the export
+    total: list[str] | None
+
+
+def org_figures(*, organisations: list[Organisation], filters: Filters,
+                as_of: datetime.date) -> list[OrgFigureSection]:  # fmt: skip
+    """The organisation-keyed providers' figures (portal.figures.OrgFigureProvider) for the
+    subsidiaries in scope: `organisations` are those the reader may see, narrowed to the
+    filter's subtree. No provider registered: no section and no query."""
+    providers = figures.org_providers()
+    if not providers:
+        return []
+    if filters.organisation is not None:
+        organisations = [o for o in organisations if filters.organisation.contains(o)]
+    ids = [o.pk for o in organisations]
+    sections = []
+    for provider in providers:
+        found = provider.figures(ids, filters.year, as_of) if ids else {}
+        raw = [(o, found[o.pk]) for o in organisations if o.pk in found]
+        rows = [(o, [m.display(values.get(m.key)) for m in provider.measures])
+                for o, values in raw]  # fmt: skip
+        total = None
+        if len(raw) > 1:
+            total = [m.display(_sum([values.get(m.key) for _o, values in raw]))
+                     if m.summed else "—" for m in provider.measures]  # fmt: skip
+        sections.append(OrgFigureSection(title=provider.title, measures=provider.measures,
+                                         rows=rows, raw=raw, total=total))  # fmt: skip
+    return sections
+
+
+def _sum(values: list[Any]) -> Any:
+    numbers = [v for v in values
+               if isinstance(v, int | float | Decimal) and not isinstance(v, bool)]  # fmt: skip
+    return sum(numbers) if numbers else None
 
 
 def organisation_projects(*, user: User, filters: Filters, limit: int = 100) -> list[ProjectYear]:
@@ -221,9 +273,8 @@ def project_cockpit(*, user: User, pk: int, year: int,
             "completed_ytd": to_date if m <= counted else None,
             "planned_to_date": (row.planned if row else ZERO) * m / 12,
         })  # fmt: skip
-    registered = figures.measures()
     values = row.measures if row else {}
-    measures = [(registered[key], values.get(key, 0)) for key in registered]
+    measures = [(m, values.get(m.key, 0)) for m in _open_item_measures()]
     return ProjectCockpit(project=project, row=row, as_of=as_of, months=months, measures=measures)
 
 

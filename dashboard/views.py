@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,28 +30,59 @@ from django.views import View
 from dashboard import rules, selectors, services
 from dashboard.forms import CockpitFilterForm
 from dashboard.models import Rag
-from portal import exports
-from portal.access import is_admin, is_subsidiary_user, sees_whole_group
+from portal import exports, figures
+from portal.access import is_admin, is_subsidiary_user, require, sees_whole_group
+from portal.figures import Measures
+from portal.money import Unit, from_fen, rounded, to_unit
 
-WAN = Decimal(10_000)
 PROJECT_ROWS = 100  # a subsidiary's project table on the page; the export has them all
 FILTER_PARAMS = ("year", "organisation", "category", "is_key")
 COCKPIT_CACHE_SECONDS = 24 * 3600  # the key changes with every rollup run anyway
 
-# Cards of the pooled functions, fed by measures the function apps register (portal.figures).
-# Until an app is installed its card says so instead of showing a made-up zero.
+
+@dataclass(frozen=True)
+class FunctionCard:
+    """A card of a pooled function on the cockpit, fed by the measures its app registers
+    (portal.figures.Measures). Until the app brings all of them the card says so instead of
+    showing a made-up zero. `percent`: the first measure as a percentage of the second (paid
+    of contracted: a ratio of sums, never a sum of percentages)."""
+
+    label: str
+    measures: tuple[figures.Measure, ...]
+    module: str
+    percent: bool = False
+
+    def show(self, totals: dict[str, int], registered: dict[str, figures.Measure]) -> dict:
+        available = all(m.key in registered for m in self.measures)
+        values = [totals.get(m.key, 0) for m in self.measures]
+        if available and self.percent:
+            part, whole = values
+            share = Decimal(part) * 100 / whole if whole else None
+            text = "—" if share is None else f"{share.quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+        else:
+            text = " / ".join(str(v) for v in values)
+        return {"key": self.measures[0].key, "label": self.label, "module": self.module,
+                "available": available, "values": values, "text": text}  # fmt: skip
+
+
 FUNCTION_CARDS = [
-    (gettext_lazy("Permits waiting / overdue"), ("permits_waiting", "permits_overdue"),
-     gettext_lazy("preliminary work")),
-    (gettext_lazy("Tenders this month"), ("tenders_this_month",), gettext_lazy("tendering")),
-    (gettext_lazy("Contract paid"), ("contract_paid_pct",), gettext_lazy("contracts")),
-    (gettext_lazy("Findings open / overdue"), ("findings_open", "findings_overdue"),
-     gettext_lazy("site supervision")),
+    FunctionCard(gettext_lazy("Permits waiting / overdue"),
+                 (Measures.PERMITS_WAITING, Measures.PERMITS_OVERDUE),
+                 gettext_lazy("preliminary work")),
+    FunctionCard(gettext_lazy("Tenders this month"), (Measures.TENDERS_THIS_MONTH,),
+                 gettext_lazy("tendering")),
+    FunctionCard(gettext_lazy("Contract paid"),
+                 (Measures.CONTRACTS_PAID, Measures.CONTRACTS_AMOUNT),
+                 gettext_lazy("contracts"), percent=True),
+    FunctionCard(gettext_lazy("Findings open / overdue"),
+                 (Measures.FINDINGS_OPEN, Measures.FINDINGS_OVERDUE),
+                 gettext_lazy("site supervision")),
 ]  # fmt: skip
 
 
 def _wan(value) -> float | None:
-    return None if value is None else round(float(Decimal(value) / WAN), 2)
+    value = rounded(value, Unit.WAN)
+    return None if value is None else float(value)
 
 
 def _chart_labels() -> dict[str, str]:
@@ -75,6 +107,9 @@ class CockpitView(LoginRequiredMixin, View):
 
     def get(self, request):
         user, today = request.user, timezone.localdate()
+        # A user without a role reads no organisation's figures: refused, not an empty page
+        # whose filter would still name every subsidiary.
+        require(selectors.may_open_cockpit(user))
         exporting = request.GET.get("format") == "xlsx"
         version, data_as_of = (0, None) if exporting else services.data_version()
         key = None if exporting else self.cache_key(request, today, version)
@@ -82,7 +117,8 @@ class CockpitView(LoginRequiredMixin, View):
         if body is None:
             context = self.context(request, today, exporting)
             if exporting:
-                return self.export(context["cockpit"], context["projects"])
+                return self.export(context["cockpit"], context["projects"],
+                                   context["org_sections"])  # fmt: skip
             context["data_as_of"] = data_as_of
             body = render_to_string("dashboard/_cockpit_body.html", context, request=request)
             cache.set(key, body, COCKPIT_CACHE_SECONDS)
@@ -129,8 +165,12 @@ class CockpitView(LoginRequiredMixin, View):
         limit = settings.PORTAL["EXPORT_MAX_ROWS"] if exporting else PROJECT_ROWS
         projects = (selectors.organisation_projects(user=user, filters=filters, limit=limit)
                     if filters.organisation else None)  # fmt: skip
+        # The organisation-keyed providers (the campaign's indicators): called here, on a
+        # render of the body, never on a cached page.
+        org_sections = selectors.org_figures(organisations=organisations, filters=filters,
+                                             as_of=today)  # fmt: skip
         if exporting:
-            return {"cockpit": cockpit, "projects": projects}
+            return {"cockpit": cockpit, "projects": projects, "org_sections": org_sections}
         return {
             "form": form,
             "cockpit": cockpit,
@@ -140,6 +180,7 @@ class CockpitView(LoginRequiredMixin, View):
             "pace_counts": selectors.pace_counts(cockpit.totals),
             "key_rag_counts": selectors.rag_counts(cockpit.key_totals),
             "function_cards": self.function_cards(cockpit),
+            "org_sections": org_sections,
             "charts": self.charts(cockpit, filters),
             "query": self.query(filters),
         }
@@ -157,14 +198,8 @@ class CockpitView(LoginRequiredMixin, View):
 
     @staticmethod
     def function_cards(cockpit: selectors.Cockpit) -> list[dict]:
-        values = dict(cockpit.totals.measures)
-        registered = {measure.key for measure, _ in cockpit.measures}
-        cards = []
-        for label, keys, module in FUNCTION_CARDS:
-            available = all(key in registered for key in keys)
-            cards.append({"label": label, "module": module, "available": available,
-                          "values": [values.get(key, 0) for key in keys]})  # fmt: skip
-        return cards
+        registered = figures.measures()
+        return [card.show(cockpit.totals.measures, registered) for card in FUNCTION_CARDS]
 
     def charts(self, cockpit: selectors.Cockpit, filters: selectors.Filters) -> dict:
         cockpit_url = reverse("dashboard:cockpit")
@@ -194,7 +229,7 @@ class CockpitView(LoginRequiredMixin, View):
             },
         }  # fmt: skip
 
-    def export(self, cockpit: selectors.Cockpit, projects) -> Any:
+    def export(self, cockpit: selectors.Cockpit, projects, org_sections=()) -> Any:
         def pct(value):
             return None if value is None else float(value)
 
@@ -229,6 +264,8 @@ class CockpitView(LoginRequiredMixin, View):
         ]
         if projects is not None:
             sheets.append((_("Projects"), projects, project_columns))
+        for section in org_sections:
+            sheets.append((section.title, section.raw, self.org_columns(section)))
         name = _("Cockpit %(year)s %(date)s") % {"year": cockpit.filters.year,
                                                   "date": cockpit.as_of.isoformat()}  # fmt: skip
         response = exports.HttpResponse(exports.build_workbook(sheets),
@@ -237,6 +274,18 @@ class CockpitView(LoginRequiredMixin, View):
             f"{name}.xlsx", fallback=f"cockpit-{cockpit.filters.year}.xlsx"
         )
         return response
+
+    @staticmethod
+    def org_columns(section: selectors.OrgFigureSection) -> list:
+        def value(measure):
+            def getter(row):
+                found = row[1].get(measure.key)
+                return to_unit(from_fen(found), Unit.WAN) if measure.amount and found else found
+
+            return getter
+
+        return [(_("Subsidiary"), lambda row: row[0].short_name),
+                *[(m.label, value(m)) for m in section.measures]]  # fmt: skip
 
 
 class ProjectCockpitView(LoginRequiredMixin, View):

@@ -16,13 +16,16 @@ The rules (ARCHITECTURE.md, "Access rules"):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from portal.choices import Function, Role
 
@@ -82,27 +85,26 @@ def user_functions(user: User) -> list[str]:
 
 
 @dataclass(frozen=True)
-class AccessPolicy:
-    """How one model is scoped.
+class Step:
+    """Who may take one action (change, or a workflow step such as "accept") on a model's rows.
 
-    org_field: the lookup from the model to the Organisation that owns a row ("owner",
-        "project__owner").
-    group_change: roles that change rows of every organisation.
-    own_change: roles that change rows of their own organisation and those under it.
-    function: when set, officers change rows only while holding this function.
+    group: roles that take it on rows of every organisation.
+    own: roles that take it on rows of their own organisation and those under it.
+    function: when set, an officer in `group` takes it only while holding this function, so an
+        officer who holds only design gets exactly the design steps.
+    Administrators take every step.
     """
 
-    org_field: str
-    group_change: frozenset[Role] = field(default_factory=frozenset)
-    own_change: frozenset[Role] = field(default_factory=frozenset)
+    group: frozenset[Role] = field(default_factory=frozenset)
+    own: frozenset[Role] = field(default_factory=frozenset)
     function: Function | None = None
 
-    def changes_all(self, user: User) -> bool:
+    def on_every_organisation(self, user: User) -> bool:
         if not (user.is_authenticated and user.is_active):
             return False
         if is_admin(user):
             return True
-        if user.role not in self.group_change:
+        if user.role not in self.group:
             return False
         return (
             self.function is None
@@ -110,40 +112,81 @@ class AccessPolicy:
             or holds_function(user, self.function)
         )
 
-    def q(self, user: User, action: Action) -> Q:
-        """The filter that keeps exactly the rows `user` may `action`."""
-        nothing = Q(pk__in=[])
+    def on_own_organisation(self, user: User) -> bool:
+        return is_subsidiary_user(user) and user.role in self.own
+
+    def may_take_somewhere(self, user: User) -> bool:
+        return self.on_every_organisation(user) or self.on_own_organisation(user)
+
+
+def step(*, group=(), own=(), function: Function | None = None) -> Step:
+    """A `Step` from plain role lists: `step(group=[Role.OFFICER], function=Function.DESIGN)`."""
+    return Step(group=frozenset(group), own=frozenset(own), function=function)
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """How one model is scoped.
+
+    org_field: the lookup from the model to the Organisation that owns a row ("owner",
+        "project__owner").
+    group_change, own_change, function: who changes rows (the `change` step), as in `Step`.
+    steps: the model's other actions (workflow steps), each with its own `Step`; an action
+        neither `view`, `change` nor named here is allowed to administrators only.
+    Seeing a row (`view`) is the same for every model: leadership, officers and administrators
+    see every organisation's rows, subsidiary users their own (sub)tree's.
+    """
+
+    org_field: str
+    group_change: frozenset[Role] = field(default_factory=frozenset)
+    own_change: frozenset[Role] = field(default_factory=frozenset)
+    function: Function | None = None
+    steps: Mapping[str, Step] = field(default_factory=dict)
+
+    def rule(self, action: str) -> Step:
+        if action == Action.CHANGE:
+            return Step(group=self.group_change, own=self.own_change, function=self.function)
+        return self.steps.get(str(action), Step())
+
+    def changes_all(self, user: User) -> bool:
+        return self.rule(Action.CHANGE).on_every_organisation(user)
+
+    def q(self, user: User, action: Action | str) -> Q:
+        """The filter that keeps exactly the rows `user` may `action` (whatever their state)."""
         if not (user.is_authenticated and user.is_active):
-            return nothing
+            return NOTHING
         if action == Action.VIEW:
             if sees_whole_group(user):
                 return Q()
-            if is_subsidiary_user(user):
-                return Q(**{f"{self.org_field}__path__startswith": user.organisation.path})
-            return nothing
-        if self.changes_all(user):
+            return org_q(user, self.org_field)
+        rule = self.rule(action)
+        if rule.on_every_organisation(user):
             return Q()
-        if user.role in self.own_change and is_subsidiary_user(user):
-            return Q(**{f"{self.org_field}__path__startswith": user.organisation.path})
-        return nothing
+        if rule.on_own_organisation(user):
+            return org_q(user, self.org_field)
+        return NOTHING
 
-    def allows_org(self, user: User, action: Action, organisation: Organisation | None) -> bool:
+    def allows_org(
+        self, user: User, action: Action | str, organisation: Organisation | None
+    ) -> bool:
         """Whether `user` may `action` a row owned by `organisation` (used before it exists)."""
         if not (user.is_authenticated and user.is_active) or organisation is None:
             return False
-        if action == Action.VIEW and sees_whole_group(user):
+        if action == Action.VIEW:
+            return sees_whole_group(user) or in_own_tree(user, organisation)
+        rule = self.rule(action)
+        if rule.on_every_organisation(user):
             return True
-        if action == Action.CHANGE and self.changes_all(user):
-            return True
-        if not is_subsidiary_user(user):
-            return False
-        if action == Action.CHANGE and user.role not in self.own_change:
-            return False
-        return organisation.path.startswith(user.organisation.path)
+        return rule.on_own_organisation(user) and in_own_tree(user, organisation)
 
     def may_change_any(self, user: User) -> bool:
         """Whether `user` may change some row of this model (to show or hide buttons)."""
-        return self.changes_all(user) or (is_subsidiary_user(user) and user.role in self.own_change)
+        return self.may_take_somewhere(user, Action.CHANGE)
+
+    def may_take_somewhere(self, user: User, action: Action | str) -> bool:
+        if action == Action.VIEW:
+            return sees_whole_group(user) or is_subsidiary_user(user)
+        return self.rule(action).may_take_somewhere(user)
 
     def owner_of(self, obj: models.Model) -> Organisation | None:
         value: Any = obj
@@ -153,8 +196,46 @@ class AccessPolicy:
                 return None
         return value
 
-    def allows(self, user: User, action: Action, obj: models.Model) -> bool:
+    def allows(self, user: User, action: Action | str, obj: models.Model) -> bool:
         return self.allows_org(user, action, self.owner_of(obj))
+
+
+NOTHING = Q(pk__in=[])
+
+
+def in_own_tree(user: User, organisation: Organisation) -> bool:
+    return is_subsidiary_user(user) and organisation.path.startswith(user.organisation.path)
+
+
+def org_q(user: User, org_field: str = "") -> Q:
+    """The filter on `org_field` (a lookup to an Organisation; "" for Organisation itself) that
+    keeps the organisations `user` reads: every one for leadership, officers and
+    administrators, its own (sub)tree for a subsidiary user, none for anyone else (a user
+    without a role, an inactive one)."""
+    if not (user.is_authenticated and user.is_active):
+        return NOTHING
+    if sees_whole_group(user):
+        return Q()
+    if is_subsidiary_user(user):
+        prefix = f"{org_field}__" if org_field else ""
+        return Q(**{f"{prefix}path__startswith": user.organisation.path})
+    return NOTHING
+
+
+def allows(user: User, action: Action | str, obj: models.Model) -> bool:
+    """Whether `user` may take `action` ("view", "change", or a workflow step) on `obj`."""
+    return type(obj).access_policy.allows(user, action, obj)
+
+
+def users_allowed(action: Action | str, obj: models.Model) -> list[User]:
+    """The active users (administrators aside) who may take `action` on `obj`: whom a step's
+    notice or a reminder goes to. Two small reads: the candidates by role, then the rule."""
+    from portal.models import User  # the base may import its own models
+
+    rule = type(obj).access_policy.rule(action)
+    roles = set(rule.group) | set(rule.own)
+    candidates = User.objects.filter(is_active=True, role__in=roles).select_related("organisation")
+    return [user for user in candidates if allows(user, action, obj)]
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -162,7 +243,7 @@ class ScopedQuerySet(models.QuerySet):
 
     def for_user(self, user: User, action: Action | str = Action.VIEW) -> ScopedQuerySet:
         policy: AccessPolicy = self.model.access_policy
-        return self.filter(policy.q(user, Action(action)))
+        return self.filter(policy.q(user, action))
 
 
 def get_for_user(
@@ -176,14 +257,42 @@ def get_for_user(
         raise Http404 from exc
 
 
-def organisations_for(user: User, action: Action, policy: AccessPolicy) -> models.QuerySet:
-    """Filter on Organisation for the owners `user` may pick when creating a row."""
+def fetch(
+    queryset: models.QuerySet | type[models.Model],
+    user: User,
+    pk: Any,
+    action: Action | str = Action.VIEW,
+    *,
+    refusal: str = "",
+) -> Any:
+    """The helper every view, API action and import uses to reach one row: the row if `user`
+    sees it (404 when missing or unseen, alike), then PermissionDenied (403) unless `user` may
+    take `action` on it. `refusal` is the 403's message."""
+    if isinstance(queryset, type):
+        queryset = queryset.objects.all()
+    obj = get_for_user(queryset, user, pk, Action.VIEW)
+    if action != Action.VIEW and not allows(user, action, obj):
+        raise PermissionDenied(refusal or _("Your role may not do this."))
+    return obj
+
+
+def require(allowed: bool, refusal: str = "") -> None:
+    """403 unless `allowed`: for actions that are not on one row (create, upload, export)."""
+    if not allowed:
+        raise PermissionDenied(refusal or _("Your role may not do this."))
+
+
+def organisations_for(user: User, action: Action | str, policy: AccessPolicy) -> models.QuerySet:
+    """Organisations `user` may pick as the owner of a row of `policy` it creates (`change`), or
+    whose rows it reads (`view`)."""
     from portal.models import Organisation  # the base may import its own models
 
-    if action == Action.CHANGE and policy.changes_all(user):
-        return Organisation.objects.filter(is_active=True)
-    if action == Action.VIEW and sees_whole_group(user):
-        return Organisation.objects.filter(is_active=True)
-    if is_subsidiary_user(user) and (action == Action.VIEW or user.role in policy.own_change):
-        return Organisation.objects.filter(is_active=True, path__startswith=user.organisation.path)
+    active = Organisation.objects.filter(is_active=True)
+    if action == Action.VIEW:
+        return active.filter(org_q(user))
+    rule = policy.rule(action)
+    if rule.on_every_organisation(user):
+        return active
+    if rule.on_own_organisation(user):
+        return active.filter(org_q(user))
     return Organisation.objects.none()

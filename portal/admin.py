@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from portal.choices import Function
-from portal.models import Organisation, User
+from portal.models import Notification, Organisation, ReminderClaim, User
 
 
 @admin.register(Organisation)
@@ -53,3 +53,29 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
             },
         ),
     ]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["title", "recipient", "created_at", "read_at", "key"]
+    list_filter = [("read_at", admin.EmptyFieldListFilter), "created_at"]
+    search_fields = ["title", "key", "recipient__username", "recipient__name"]
+    list_select_related = ["recipient"]
+    raw_id_fields = ["recipient"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(ReminderClaim)
+class ReminderClaimAdmin(admin.ModelAdmin):
+    """What the daily reminder run delivered: read-only, written by portal.notifications."""
+
+    list_display = ["day", "kind", "key", "recipient"]
+    list_filter = ["kind", "day"]
+    search_fields = ["key", "recipient__username"]
+    list_select_related = ["recipient"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

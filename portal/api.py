@@ -8,11 +8,20 @@ Conventions every app's API follows:
 - every error is a 4xx JSON body with a `detail` (and field errors where there are some).
 """
 
+from collections.abc import Mapping
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, pagination, permissions
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, pagination, permissions, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from portal import access, workflow
 from portal.access import Action
 
 
@@ -67,3 +76,122 @@ class ScopedObjectPermission(permissions.IsAuthenticated):
         if request.method in permissions.SAFE_METHODS:
             return True
         return obj.access_policy.allows(request.user, Action.CHANGE, obj)
+
+
+# --- input -------------------------------------------------------------------------------------
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses keys it does not know instead of dropping them: a client that sends `status` or
+    misspells a field learns it at once, as the service tells the web form."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                message = _("Unknown fields: %(names)s") % {"names": ", ".join(unknown)}
+                raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [message]})
+        return super().to_internal_value(data)
+
+
+# --- workflow actions, generated from the declarations (portal.workflow) ------------------------
+
+REFUSED = {
+    403: OpenApiResponse(description="Seen, but this step is not yours to take."),
+    404: OpenApiResponse(description="No such record, or not in your scope."),
+}
+REFUSED_OR_INVALID = {
+    **REFUSED,
+    400: OpenApiResponse(
+        description="Field messages (e.g. a required comment), or the current state forbids "
+        "the step."
+    ),
+}
+REFUSED_OR_STALE = {
+    **REFUSED_OR_INVALID,
+    409: OpenApiResponse(description="Someone saved the record after you read `version`."),
+}
+
+
+def transition_serializer(model, info: workflow.Transition) -> type[StrictSerializer]:
+    """The request body of one step: the version read, and the comment if the step takes one."""
+    fields: dict[str, serializers.Field] = {
+        "version": serializers.IntegerField(
+            min_value=1,
+            required=False,
+            help_text="The version you read, to be refused (409) if it changed since; optional.",
+        )
+    }
+    if info.comment is not workflow.Comment.NONE:
+        required = info.comment is workflow.Comment.REQUIRED
+        fields["comment"] = serializers.CharField(
+            required=False,
+            default="",
+            allow_blank=True,  # so that a blank one gets the step's own message (400)
+            max_length=settings.PORTAL.get("TEXT_MAX_LENGTH", 5000),
+            help_text=("Required. " if required else "Optional. ") + str(info.comment_help or ""),
+        )
+    camel = "".join(part.capitalize() for part in info.name.split("_"))
+    return type(f"{model.__name__}{camel}Request", (StrictSerializer,), fields)
+
+
+class WorkflowViewSetMixin:
+    """A viewset whose model has a workflow: `workflow_actions(Model)` adds one POST action per
+    declared transition (`/{id}/{step}/`), each fetching the record in scope (404), checking
+    the step (403), parsing the body (400), performing it through the one service (400 for a
+    wrong state, 409 for a stale version) and answering with the record as it now is."""
+
+    def get_workflow_queryset(self):
+        return self.get_queryset()
+
+    def perform_transition(self, obj, info: workflow.Transition, data: dict) -> None:
+        workflow.transition_perform(actor=self.request.user, obj=obj, name=info.name, **data)
+
+    def transition_response(self, obj) -> Response:
+        fresh = access.fetch(self.get_workflow_queryset(), self.request.user, obj.pk)
+        return Response(self.get_serializer(fresh).data)
+
+    def fetch_for_step(self, info: workflow.Transition):
+        return access.fetch(
+            self.get_workflow_queryset(),
+            self.request.user,
+            self.kwargs[self.lookup_url_kwarg or self.lookup_field],
+            info.permission,
+            refusal=_("Your role may not take the step “%(step)s” here.") % {"step": info.label},
+        )
+
+
+def workflow_actions(model, *, response=None, skip: tuple[str, ...] = ()):
+    """Class decorator: one API action per transition `model` declares, except those in
+    `skip` (which the viewset writes itself, e.g. a submit that also saves fields)."""
+
+    def decorate(viewset_cls):
+        for info in workflow.transitions_of(model):
+            if info.name not in skip:
+                setattr(viewset_cls, f"step_{info.name}", _step_action(model, info, response))
+        return viewset_cls
+
+    return decorate
+
+
+def _step_action(model, info: workflow.Transition, response):
+    body = transition_serializer(model, info)
+    sources = ", ".join(info.sources)
+
+    def step_action(self, request, *args, **kwargs):
+        obj = self.fetch_for_step(info)
+        form = body(data=request.data)
+        form.is_valid(raise_exception=True)
+        self.perform_transition(obj, info, dict(form.validated_data))
+        return self.transition_response(obj)
+
+    step_action.__name__ = f"step_{info.name}"
+    step_action.__doc__ = f"Take the step `{info.name}` ({sources} → {info.target})."
+    decorated = action(detail=True, methods=["post"], url_path=info.name, url_name=info.name)(
+        step_action
+    )
+    return extend_schema(
+        summary=f"Step “{info.name}”: {sources} → {info.target}",
+        request=body,
+        responses={200: response, **REFUSED_OR_STALE},
+    )(decorated)

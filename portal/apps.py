@@ -7,4 +7,12 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal: organisations and users")
 
     def ready(self) -> None:
-        from portal import checks  # noqa: F401  (registers the system checks)
+        from portal import (
+            checks,  # noqa: F401  (registers the system checks)
+            inbox,
+        )
+        from portal.navigation import NavEntry, register
+
+        # The one inbox (portal.inbox) the apps' sources fill; its badge is cached per user.
+        register(NavEntry(key="inbox", label=_("My inbox"), url_name="inbox", icon="bi-inbox",
+                          visible=lambda user: True, order=5, badge=inbox.badge))  # fmt: skip

@@ -25,11 +25,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from portal.money import Unit, to_unit
+
 Getter = str | Callable[[Any], Any]
 ExportColumn = tuple[str, Getter]
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-WAN = Decimal(10_000)
 NUMBER_FORMATS = {
     Decimal: "#,##0.00",
     datetime.date: "yyyy-mm-dd",
@@ -38,14 +39,18 @@ NUMBER_FORMATS = {
 HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
 
 
-def wan(path: str) -> Callable[[Any], Decimal | None]:
-    """A getter for an amount stored in yuan, exported in 万元 (label the column so)."""
+def amount(path: str, unit: Unit = Unit.WAN) -> Callable[[Any], Decimal | None]:
+    """A getter for an amount stored in yuan, exported in `unit` (label the column so)."""
 
     def getter(obj: Any) -> Decimal | None:
-        value = resolve(obj, path)
-        return None if value is None else Decimal(value) / WAN
+        return to_unit(resolve(obj, path), unit)
 
     return getter
+
+
+def wan(path: str) -> Callable[[Any], Decimal | None]:
+    """A getter for an amount stored in yuan, exported in 万元 (label the column so)."""
+    return amount(path, Unit.WAN)
 
 
 def resolve(obj: Any, getter: Getter) -> Any:

@@ -1,5 +1,6 @@
 import django_filters
 from django import forms
+from django.core import validators as django_validators
 from django.forms.renderers import TemplatesSetting
 
 
@@ -70,3 +71,29 @@ class PortalFilterSet(django_filters.FilterSet):
             for name, choices in self.user_choices().items():
                 form.fields[name].choices = choices
         return self._form
+
+
+class TransitionForm(BootstrapFormMixin, forms.Form):
+    """One step of a record's workflow, as the shared partial posts it: the step's name (the
+    button pressed), the comment, and the version the user read."""
+
+    action = forms.ChoiceField(widget=forms.HiddenInput)
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, model, **kwargs):
+        from django.conf import settings
+
+        from portal import workflow
+
+        super().__init__(*args, **kwargs)
+        self.transitions = {t.name: t for t in workflow.transitions_of(model)}
+        self.fields["action"].choices = [(t.name, t.label) for t in self.transitions.values()]
+        self.fields["comment"].max_length = settings.PORTAL.get("TEXT_MAX_LENGTH", 5000)
+        self.fields["comment"].validators.append(
+            django_validators.MaxLengthValidator(self.fields["comment"].max_length)
+        )
+
+    @property
+    def transition(self):
+        return self.transitions[self.cleaned_data["action"]]

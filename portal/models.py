@@ -90,9 +90,13 @@ class User(AbstractUser):
         help_text=_("Centre officers only: the functions this officer works in."),
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # When the user last opened the workbench: its "since you last looked" starts there.
+    workbench_seen_at = models.DateTimeField(
+        _("workbench last seen"), null=True, blank=True, editable=False
+    )
 
     objects = UserManager()
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = HistoricalRecords(excluded_fields=["password", "last_login", "workbench_seen_at"])
 
     class Meta:
         verbose_name = _("user")
@@ -125,3 +129,65 @@ class User(AbstractUser):
                 errors["organisation"] = _("Subsidiary users belong to a subsidiary.")
         if errors:
             raise ValidationError(errors)
+
+
+class Notification(models.Model):
+    """One notice in a user's in-app list (the bell): a reminder, or a workflow step that
+    concerns the user. Written by `portal.notifications.notify()` and `reminders_send()`; the
+    text is stored as rendered, in the portal's language. `key` names the record it is about
+    (e.g. "reporting.progressreport:123"), when there is one."""
+
+    recipient = models.ForeignKey(
+        User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    key = models.CharField(_("item"), max_length=150, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The list page: a user's notifications, newest first.
+            models.Index(fields=["recipient", "-created_at"], name="notification_list"),
+            # The bell: a user's unread count, on a small partial index.
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReminderClaim(models.Model):
+    """A reminder delivered: one row per item, recipient, kind and day, claimed in the same
+    transaction that sends the mail and writes the notification, so that nothing is sent twice
+    and a failed send leaves no claim behind (see portal.notifications). Transient: rows older
+    than a few weeks are pruned by the daily run."""
+
+    key = models.CharField(_("item"), max_length=150)
+    recipient = models.ForeignKey(
+        User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20)
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "recipient", "kind", "day"], name="reminder_claim_once_a_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["day"], name="reminder_claim_day")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} → {self.recipient_id} {self.day}"

@@ -242,8 +242,17 @@ PORTAL = {
     "REMIND_DAYS_BEFORE_DUE": env.int("PORTAL_REMIND_DAYS_BEFORE_DUE", default=3),
     "REMIND_REVIEW_AFTER_DAYS": env.int("PORTAL_REMIND_REVIEW_AFTER_DAYS", default=2),
     "BASE_URL": env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000"),
+    # Excel uploads of every app (portal.excel): the file's size, what it may unpack to in all
+    # and in any one part (a zip bomb is refused before it is unpacked; raise these with
+    # EXCEL_MAX_BYTES), and the data rows and columns read.
     "EXCEL_MAX_BYTES": env.int("PORTAL_EXCEL_MAX_BYTES", default=2 * 1024 * 1024),
+    "EXCEL_MAX_UNZIPPED_BYTES": env.int("PORTAL_EXCEL_MAX_UNZIPPED_BYTES", default=24 * 2**20),
+    "EXCEL_MAX_PART_BYTES": env.int("PORTAL_EXCEL_MAX_PART_BYTES", default=12 * 2**20),
     "EXCEL_MAX_ROWS": env.int("PORTAL_EXCEL_MAX_ROWS", default=2000),
+    "EXCEL_MAX_COLUMNS": env.int("PORTAL_EXCEL_MAX_COLUMNS", default=30),
+    # Free text (an explanation, a next step, a remark): the most characters a form, the API
+    # and an Excel cell may carry (portal.limits).
+    "TEXT_MAX_LENGTH": env.int("PORTAL_TEXT_MAX_LENGTH", default=5000),
     "EXPORT_MAX_ROWS": env.int("PORTAL_EXPORT_MAX_ROWS", default=50_000),
     # The cockpit's red/amber/green rules (DOMAIN.md section 5), every limit in this one place;
     # dashboard/rules.py reads them. Points are percentage points; days are calendar days.

@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.authtoken.views import obtain_auth_token
 
 from portal import views
+from portal.workbench import InboxView
 
 admin.site.site_header = "项目管理中心门户 · PMC Portal"
 admin.site.site_title = "PMC Portal"
@@ -16,11 +17,13 @@ admin.site.site_title = "PMC Portal"
 api_v1 = [
     path("", include("projects.api_urls")),
     path("", include("reporting.api_urls")),
+    path("", include("portal.notification_api")),
     path("auth/token/", obtain_auth_token, name="api-token"),
 ]
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("inbox/", InboxView.as_view(), name="inbox"),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",
@@ -40,6 +43,7 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("reports/", include("reporting.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("notifications/", include("portal.notification_urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

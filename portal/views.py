@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -25,7 +25,8 @@ from django.views.generic import FormView, ListView
 from django_htmx.http import HttpResponseClientRedirect
 from rest_framework.authtoken.models import Token
 
-from portal import exports, navigation
+from portal import access, exports, workbench, workflow
+from portal.forms import TransitionForm
 
 
 class FilteredListView(LoginRequiredMixin, ListView):
@@ -138,18 +139,77 @@ def add_service_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-def require(allowed: bool) -> None:
-    """Refuse with 403 a page the user can see exists but may not use (e.g. an edit form)."""
-    if not allowed:
-        raise PermissionDenied(_("Your role may not do this."))
+require = access.require  # 403 for a page the user can see exists but may not use
+
+
+def workflow_panel(request, obj: models.Model, form: TransitionForm | None = None,
+                   url: str = "") -> dict:  # fmt: skip
+    """The context of the shared workflow partial (`portal/partials/workflow.html`): the steps
+    this user may take on `obj` now, one comment box, and the form with its errors and what
+    the user typed when a step was refused."""
+    available = workflow.available_transitions(request.user, obj)
+    commented = [t for t in available if t.comment is not workflow.Comment.NONE]
+    if form is None:
+        form = TransitionForm(model=type(obj), initial={"version": obj.version})
+    return {
+        "obj": obj,
+        "url": url,
+        "transitions": available,
+        "commented": commented,
+        "comment_label": commented[0].comment_label if len(commented) == 1 else _("Comment"),
+        "comment_required": [t for t in commented if t.comment is workflow.Comment.REQUIRED],
+        "form": form,
+    }
+
+
+class TransitionView(LoginRequiredMixin, View):
+    """POST one step of a record's workflow (the buttons of the shared partial).
+
+    Fetches the record in scope (404 for missing and unseen alike), checks the step (403),
+    takes it through `portal.workflow.transition_perform`, and goes back to the record's page.
+    A refusal (a missing comment, a wrong state, someone saved in between) renders the page
+    again with the message at the comment and everything the user typed. Subclasses set
+    `queryset` and `render_page(request, obj, form)`.
+    """
+
+    queryset: models.QuerySet | None = None
+
+    def get_queryset(self) -> models.QuerySet:
+        return self.queryset.all()
+
+    def render_page(self, request, obj: models.Model, form: TransitionForm) -> HttpResponse:
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        obj = access.fetch(self.get_queryset(), request.user, pk)
+        form = TransitionForm(request.POST, model=type(obj))
+        if form.is_valid():
+            info = form.transition
+            require(access.allows(request.user, info.permission, obj))
+            try:
+                workflow.transition_perform(
+                    actor=request.user,
+                    obj=obj,
+                    name=info.name,
+                    comment=form.cleaned_data["comment"],
+                    version=form.cleaned_data["version"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, workflow.done_message(info, obj))
+                return redirect(obj.get_absolute_url())
+        # Read again: the page shows the record as it now is, with the errors and the comment.
+        return self.render_page(request, access.fetch(self.get_queryset(), request.user, pk), form)
 
 
 class HomeView(LoginRequiredMixin, View):
-    """The landing page: where this user's work is. Each app's entry point is one click away."""
+    """The workbench (工作台): what waits for this user, what falls due this week, what changed
+    on their projects since they last looked (portal.workbench). Each app's entry point is one
+    click away."""
 
     def get(self, request):
-        entries = [e for e in navigation.entries_for(request.user) if e.key != "home"]
-        return render(request, "portal/home.html", {"entries": entries})
+        return render(request, "portal/home.html", workbench.workbench(request.user))
 
 
 class ProfileView(LoginRequiredMixin, View):

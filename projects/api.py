@@ -2,12 +2,9 @@
 scoped queryset, the list FilterSet, writes through services, 404 for unseen rows, 403 for rows
 seen but not changeable, 400 with field messages for bad data."""
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.exceptions import PermissionDenied
 
-from portal.access import Action
 from portal.api import ScopedObjectPermission
 from portal.models import Organisation, User
 from projects import selectors, services
@@ -120,9 +117,7 @@ class ProjectViewSet(
         )
 
     def perform_update(self, serializer):
-        project = serializer.instance
-        if not Project.access_policy.allows(self.request.user, Action.CHANGE, project):
-            raise PermissionDenied(_("Your role may not change this project."))
+        # get_object() has checked the change step (ScopedObjectPermission): 404, then 403.
         serializer.instance = services.project_update(
-            actor=self.request.user, project=project, **serializer.validated_data
+            actor=self.request.user, project=serializer.instance, **serializer.validated_data
         )

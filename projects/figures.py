@@ -7,10 +7,11 @@ from collections.abc import Iterable
 
 from django.db.models import Count
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 
-from portal.figures import FigureProvider, Measure, ProjectFigures
+from portal.figures import Fact, FigureProvider, Measures, ProjectFigures
 from projects.models import Milestone
+
+OPEN, OVERDUE = Measures.MILESTONES_OPEN.key, Measures.MILESTONES_OVERDUE.key
 
 
 def figures(project_ids: Iterable[int] | None, today: datetime.date) -> ProjectFigures:
@@ -22,25 +23,22 @@ def figures(project_ids: Iterable[int] | None, today: datetime.date) -> ProjectF
     result: ProjectFigures = {}
     for project_id, count in open_nodes.order_by().values_list("project_id") \
             .annotate(n=Count("pk")):  # fmt: skip
-        result[project_id] = {"milestones_open": count, "milestones_overdue": 0}
+        result[project_id] = {OPEN: count, OVERDUE: 0}
     battle_map = reverse("projects:detail", args=[0]).replace("/0/", "/%d/") + "#battle-map"
     late = open_nodes.filter(deadline__lt=today).order_by("project_id", "deadline", "pk")
     for project_id, name, deadline in late.values_list("project_id", "name", "deadline"):
         row = result[project_id]
-        row["milestones_overdue"] += 1
-        if "milestone_late" not in row:  # the earliest deadline is the latest milestone
+        row[OVERDUE] += 1
+        if Fact.MILESTONE_LATE not in row:  # the earliest deadline is the latest milestone
             url = battle_map % project_id
-            row["milestone_late"] = {"days": (today - deadline).days, "name": name,
+            row[Fact.MILESTONE_LATE] = {"days": (today - deadline).days, "name": name,
                                      "deadline": deadline.isoformat(), "url": url}  # fmt: skip
     return result
 
 
 PROVIDER = FigureProvider(
     name="projects",
-    measures=(
-        Measure("milestones_open", _("Milestones open")),
-        Measure("milestones_overdue", _("Milestones overdue")),
-    ),
+    measures=(Measures.MILESTONES_OPEN, Measures.MILESTONES_OVERDUE),
     figures=figures,
     watches=(("projects.Milestone", "project_id"),),
 )

@@ -5,12 +5,30 @@ from django.utils.translation import gettext_lazy as _
 from portal.choices import Role
 from portal.forms import BootstrapFormMixin, DateInput
 from portal.models import Organisation, User
+from portal.money import MoneyFormField, Unit
 from projects import selectors
 from projects.models import PROJECT_EDITABLE_FIELDS, AnnualPlan, Milestone, Project
 
 
 class ProjectForm(BootstrapFormMixin, forms.ModelForm):
-    """Create or edit a registry entry. The owner list holds only subsidiaries the user may use."""
+    """Create or edit a registry entry. The owner list holds only subsidiaries the user may use.
+
+    Amounts are typed in 万元, as every list shows them, and reach the service in yuan."""
+
+    total_investment = MoneyFormField(
+        unit=Unit.WAN,
+        label=_("Total investment (10k yuan)"),
+        help_text=_("In 10k yuan (万元). 1 亿元 = 10,000 万元."),
+    )
+    approved_budget_estimate = MoneyFormField(
+        unit=Unit.WAN, label=_("Approved budget estimate (10k yuan)"), required=False
+    )
+    opening_investment = MoneyFormField(
+        unit=Unit.WAN,
+        label=_("Investment completed before reporting (10k yuan)"),
+        required=False,  # most projects start at 0
+        help_text=Project._meta.get_field("opening_investment").help_text,
+    )
 
     class Meta:
         model = Project
@@ -24,7 +42,6 @@ class ProjectForm(BootstrapFormMixin, forms.ModelForm):
         }
         help_texts = {
             "code": _("Unique across the group, e.g. JC-2026-001."),
-            "total_investment": _("In yuan. 1 亿元 = 100,000,000."),
         }
 
     def __init__(self, *args, user: User, **kwargs):
@@ -34,7 +51,6 @@ class ProjectForm(BootstrapFormMixin, forms.ModelForm):
             role=Role.LEADER, is_active=True
         )
         self.fields["project_manager"].queryset = selectors.manager_choices(user=user)
-        self.fields["opening_investment"].required = False  # most projects start at 0
         if not Project.access_policy.changes_all(user):
             # Only the centre switches a project to ten-day reporting.
             self.fields["reports_ten_daily"].disabled = True
@@ -44,12 +60,15 @@ class ProjectForm(BootstrapFormMixin, forms.ModelForm):
 
 
 class AnnualPlanForm(BootstrapFormMixin, forms.ModelForm):
+    """A year's plan; the amount typed in 万元, handed to the service in yuan."""
+
+    planned_investment = MoneyFormField(unit=Unit.WAN, label=_("Planned investment (10k yuan)"))
+
     class Meta:
         model = AnnualPlan
         fields = ["year", "planned_investment", "year_end_target"]
         help_texts = {
             "year": _("Saving a year that already has a plan replaces that plan."),
-            "planned_investment": _("In yuan."),
         }
 
 

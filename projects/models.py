@@ -1,5 +1,4 @@
 import datetime
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,10 +12,8 @@ from simple_history.models import HistoricalRecords
 from portal.access import AccessPolicy, ScopedQuerySet
 from portal.choices import OrganisationKind, Role
 from portal.models import Organisation
+from portal.money import NOT_NEGATIVE, MoneyField
 from projects.choices import Category, DeliveryMode, Stage
-
-YUAN = {"max_digits": 16, "decimal_places": 2}
-NOT_NEGATIVE = [MinValueValidator(Decimal("0"), message=_("Amounts cannot be negative."))]
 
 # The registry belongs to the centre; a subsidiary's manager keeps its own projects' entries.
 REGISTRY_POLICY = AccessPolicy(
@@ -84,11 +81,9 @@ class Project(models.Model):
         blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
-    total_investment = models.DecimalField(
-        _("total investment (yuan)"), validators=NOT_NEGATIVE, **YUAN
-    )
-    approved_budget_estimate = models.DecimalField(
-        _("approved budget estimate (yuan)"), null=True, blank=True, validators=NOT_NEGATIVE, **YUAN
+    total_investment = MoneyField(_("total investment (yuan)"), validators=NOT_NEGATIVE)
+    approved_budget_estimate = MoneyField(
+        _("approved budget estimate (yuan)"), null=True, blank=True, validators=NOT_NEGATIVE
     )
     stage = models.CharField(
         _("stage"), max_length=16, choices=Stage.choices, default=Stage.PRELIMINARY, db_index=True
@@ -99,12 +94,11 @@ class Project(models.Model):
         default=False,
         help_text=_("Key projects the centre follows closely report per ten-day period (旬)."),
     )
-    opening_investment = models.DecimalField(
+    opening_investment = MoneyField(
         _("investment completed before reporting (yuan)"),
         default=0,
         validators=NOT_NEGATIVE,
         help_text=_("Cumulative investment before the first progress report in the portal."),
-        **YUAN,
     )
     assigned_leader = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -192,9 +186,7 @@ class AnnualPlan(models.Model):
     year = models.PositiveSmallIntegerField(
         _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
     )
-    planned_investment = models.DecimalField(
-        _("planned investment (yuan)"), validators=NOT_NEGATIVE, **YUAN
-    )
+    planned_investment = MoneyField(_("planned investment (yuan)"), validators=NOT_NEGATIVE)
     year_end_target = models.CharField(_("year-end target"), max_length=200, blank=True)
 
     objects = ScopedQuerySet.as_manager()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from portal.access import AccessPolicy, Action, get_for_user, is_subsidiary_user, organisations_for
+from portal.access import AccessPolicy, Action, fetch, org_q, organisations_for
 from portal.choices import Role
 from portal.models import Organisation, User
 from projects.models import AnnualPlan, Milestone, Project
@@ -18,7 +18,8 @@ def project_list(*, user: User) -> QuerySet[Project]:
 
 
 def project_get(*, user: User, pk, action: Action = Action.VIEW) -> Project:
-    """One project with its plans and milestones, or 404 (missing and forbidden alike)."""
+    """One project with its plans and milestones: 404 when missing or unseen (alike), 403 when
+    seen but `action` is not the user's (portal.access.fetch)."""
     queryset = Project.objects.select_related(
         "owner", "assigned_leader", "project_manager"
     ).prefetch_related(
@@ -27,7 +28,7 @@ def project_get(*, user: User, pk, action: Action = Action.VIEW) -> Project:
             "milestones", queryset=Milestone.objects.select_related("responsible_organisation")
         ),
     )
-    return get_for_user(queryset, user, pk, action)
+    return fetch(queryset, user, pk, action)
 
 
 def project_history(*, project: Project, limit: int = 50) -> list[dict]:
@@ -78,13 +79,14 @@ def visible_owners(*, user: User) -> QuerySet[Organisation]:
 
 def manager_choices(*, user: User) -> QuerySet[User]:
     """People who may be named project manager: centre officers, and the staff of the
-    organisations `user` sees (a subsidiary user does not browse other subsidiaries' staff)."""
+    organisations `user` sees (a subsidiary user does not browse other subsidiaries' staff).
+    Nobody for a user who sees no organisation."""
+    if not Project.access_policy.may_take_somewhere(user, Action.VIEW):
+        return User.objects.none()
     staff = User.objects.filter(is_active=True).exclude(role="")
-    if is_subsidiary_user(user):
-        return staff.filter(
-            Q(role=Role.OFFICER) | Q(organisation__path__startswith=user.organisation.path)
-        )
-    return staff
+    # org_q is Q() for those who see every organisation; Q() | Q(...) would drop it.
+    seen = org_q(user, "organisation")
+    return staff if not seen else staff.filter(Q(role=Role.OFFICER) | seen)
 
 
 def district_choices(*, user: User) -> list[str]:

@@ -80,9 +80,9 @@ class ProjectChangeMixin:
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            project = selectors.project_get(user=request.user, pk=kwargs["pk"])
-            require(Project.access_policy.allows(request.user, Action.CHANGE, project))
-            self.project = project
+            self.project = selectors.project_get(
+                user=request.user, pk=kwargs["pk"], action=Action.CHANGE
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -101,6 +101,9 @@ class ProjectUpdateView(ProjectChangeMixin, ServiceFormView):
         return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.project}
 
     def perform(self, form):
+        if not form.has_changed():
+            # Saved as shown: no write, so the history records no change that is not one.
+            return self.project
         # Re-read the saved row: the form has already written the typed values onto its instance.
         project = selectors.project_get(
             user=self.request.user, pk=self.project.pk, action=Action.CHANGE

@@ -4,7 +4,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from reporting.models import (
     CoordinationItem,
     ProgressReport,
-    ReminderLog,
     ReportEvent,
     ReportImport,
     ReportingPeriod,
@@ -60,10 +59,3 @@ class ReportImportAdmin(admin.ModelAdmin):
     list_filter = ["organisation", "committed_at"]
     list_select_related = ["organisation", "period", "uploaded_by"]
     readonly_fields = ["rows", "errors", "sha256"]
-
-
-@admin.register(ReminderLog)
-class ReminderLogAdmin(admin.ModelAdmin):
-    list_display = ["day", "kind", "report", "recipient"]
-    list_filter = ["kind", "day"]
-    list_select_related = ["report__project", "report__period", "recipient"]

@@ -2,31 +2,23 @@
 subsidiary's own system can push its figures (token authentication).
 
 Conventions are projects/api.py's: the scoped selectors, the list FilterSet, writes through the
-same services as the web form. Each workflow step is its own action. Order of answers: 404 for a
-report the caller cannot see, 403 for one seen but not theirs to act on (reporting.rules), 400
-with the service's field messages for bad data or a wrong state, 409 for a stale `version`.
-
-Reports are not scoped for writing by `ScopedObjectPermission`: filling follows the report's
-policy, but reviewing is the centre's (rules.can_review), which the policy does not express, so
-every action asks its rule explicitly.
+same services as the web form. Each workflow step is its own action, generated from the
+model's declaration (portal.api.workflow_actions). Order of answers: 404 for a record the caller
+cannot see, 403 for one seen but whose step is not theirs (the access module's steps), 400 with
+the service's field messages for bad data or a wrong state, 409 for a stale `version`.
 """
 
-from collections.abc import Callable, Mapping
-
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
-from portal.access import get_for_user
-from portal.models import User
+from portal.access import fetch
+from portal.api import REFUSED_OR_STALE, StrictSerializer, WorkflowViewSetMixin, workflow_actions
 from projects.models import Milestone
-from reporting import rules, selectors, services
+from reporting import selectors, services
 from reporting.choices import ItemStatus
 from reporting.filters import ReportFilterSet
 from reporting.models import (
@@ -136,6 +128,7 @@ class CoordinationItemSerializer(ReportCoordinationSerializer):
             "answered_by",
             "answered_at",
             "created_at",
+            "version",
         ]
         read_only_fields = fields
 
@@ -145,7 +138,7 @@ class EventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReportEvent
-        fields = ["action", "actor", "at", "comment"]
+        fields = ["action", "actor", "at", "from_state", "to_state", "comment"]
         read_only_fields = fields
 
 
@@ -193,19 +186,6 @@ class ReportDetailSerializer(ReportSerializer):
 # --- input ---------------------------------------------------------------------------------------
 # These parse types only (numbers, dates, lists). The reporting rules and their messages are the
 # services'; a serializer that repeated them would drift from the web form.
-
-
-class StrictSerializer(serializers.Serializer):
-    """Refuses keys it does not know instead of dropping them: a client that sends `status` or
-    misspells `investment` learns it at once, as the service tells the web form."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                message = _("Unknown fields: %(names)s") % {"names": ", ".join(unknown)}
-                raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [message]})
-        return super().to_internal_value(data)
 
 
 class ProblemInputSerializer(StrictSerializer):
@@ -270,31 +250,6 @@ class ReportFillSerializer(StrictSerializer):
         )
 
 
-class ReviewSerializer(StrictSerializer):
-    version = serializers.IntegerField(
-        min_value=1,
-        required=False,
-        help_text="The version you read, to be refused (409) if it changed since; optional.",
-    )
-
-
-class ReturnSerializer(ReviewSerializer):
-    # Blank passes here so that the service answers it with its own message.
-    comment = serializers.CharField(allow_blank=True, help_text="What needs fixing.")
-
-
-class AcceptSerializer(ReviewSerializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class ReopenSerializer(ReviewSerializer):
-    reason = serializers.CharField(allow_blank=True, help_text="Why the report is reopened.")
-
-
-class AnswerSerializer(StrictSerializer):
-    answer = serializers.CharField(allow_blank=True)
-
-
 # --- views ---------------------------------------------------------------------------------------
 
 
@@ -312,30 +267,24 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"\d+"
 
 
-REFUSED = {
-    403: OpenApiResponse(description="Seen, but not yours to act on."),
-    404: OpenApiResponse(description="No such record, or not in your scope."),
-}
-REFUSED_OR_INVALID = {
-    **REFUSED,
-    400: OpenApiResponse(description="Field messages, or the current state forbids the step."),
-}
-REFUSED_OR_STALE = {
-    **REFUSED_OR_INVALID,
-    409: OpenApiResponse(description="Someone saved the report after you read `version`."),
-}
-
-
 @extend_schema_view(
     list=extend_schema(summary="Progress reports the caller may see"),
     retrieve=extend_schema(
         summary="One report, with its derived figures, problems, coordination and workflow"
     ),
 )
-class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+@workflow_actions(ProgressReport, response=ReportDetailSerializer, skip=("submit",))
+class ReportViewSet(
+    WorkflowViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Progress reports. Subsidiary reporters and managers fill and submit their own
     organisation's forms; centre officers and administrators return, accept and reopen.
-    Creating (the daily job makes the forms), replacing (PUT) and deleting are not offered."""
+    Creating (the daily job makes the forms), replacing (PUT) and deleting are not offered.
+    Each step of the workflow (`resubmit`, `return`, `accept`, `reopen`) is an action made from
+    the model's declaration; `submit` also saves the fields it is given first."""
 
     filter_backends = [DjangoFilterBackend]  # ordering is the FilterSet's `o`, as on the page
     filterset_class = ReportFilterSet
@@ -347,41 +296,29 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return ProgressReport.objects.none()
         return selectors.report_list(user=self.request.user)
 
+    def get_workflow_queryset(self):
+        return ProgressReport.objects.select_related("project__owner", "period")
+
     def get_serializer_class(self):
         return ReportDetailSerializer if self.action == "retrieve" else ReportSerializer
 
     def retrieve(self, request, *args, **kwargs):
-        return self._detail(self.kwargs["pk"])
+        return self.transition_response(ProgressReport(pk=self.kwargs["pk"]))
 
-    # Each step: fetch in scope (404), ask the rule (403), parse (400), call the service, and
-    # answer with the report as it now is.
+    def transition_response(self, obj) -> Response:
+        report = selectors.report_get(user=self.request.user, pk=obj.pk)
+        context = self.get_serializer_context()
+        return Response(ReportDetailSerializer(report, context=context).data)
 
-    def _report(self, allowed: Callable[[User, ProgressReport], bool], refusal: str):
-        queryset = ProgressReport.objects.select_related("project__owner", "period")
-        report = get_for_user(queryset, self.request.user, self.kwargs["pk"])
-        if not allowed(self.request.user, report):
-            raise PermissionDenied(refusal)
-        return report
-
-    def _fillable(self) -> ProgressReport:
-        return self._report(rules.can_fill, _("Your role may not fill in this report."))
-
-    def _reviewable(self) -> ProgressReport:
-        return self._report(
-            lambda user, _report: rules.can_review(user),
-            _("Only centre officers and administrators review reports."),
-        )
-
-    def _parse(self, serializer_class, report: ProgressReport):
+    def _fill_form(self, report: ProgressReport) -> ReportFillSerializer:
         context = {**self.get_serializer_context(), "report": report}
-        serializer = serializer_class(data=self.request.data, context=context)
+        serializer = ReportFillSerializer(data=self.request.data, context=context)
         serializer.is_valid(raise_exception=True)
         return serializer
 
-    def _detail(self, pk) -> Response:
-        report = selectors.report_get(user=self.request.user, pk=pk)
-        context = self.get_serializer_context()
-        return Response(ReportDetailSerializer(report, context=context).data)
+    def _fillable(self) -> ProgressReport:
+        return fetch(self.get_workflow_queryset(), self.request.user, self.kwargs["pk"],
+                     "change", refusal=_("Your role may not fill in this report."))  # fmt: skip
 
     @extend_schema(
         summary="Fill a draft or returned form",
@@ -390,14 +327,14 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     def partial_update(self, request, *args, **kwargs):
         report = self._fillable()
-        form = self._parse(ReportFillSerializer, report)
+        form = self._fill_form(report)
         services.report_save(
             actor=request.user,
             report=report,
             version=form.validated_data["version"],
             data=form.report_input(),
         )
-        return self._detail(report.pk)
+        return self.transition_response(report)
 
     @extend_schema(
         summary="Submit (or resubmit) for the centre's review, saving the fields given first",
@@ -406,68 +343,30 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     @action(detail=True, methods=["post"])
     def submit(self, request, *args, **kwargs):
-        report = self._fillable()
-        form = self._parse(ReportFillSerializer, report)
+        report = fetch(self.get_workflow_queryset(), request.user, self.kwargs["pk"], "submit",
+                       refusal=_("Your role may not fill in this report."))  # fmt: skip
+        form = self._fill_form(report)
         services.report_submit(
             actor=request.user,
             report=report,
             version=form.validated_data["version"],
             data=form.report_input() if form.has_changes() else None,
         )
-        return self._detail(report.pk)
-
-    @extend_schema(
-        summary="Return a submitted report to the subsidiary, saying what needs fixing",
-        request=ReturnSerializer,
-        responses={200: ReportDetailSerializer, **REFUSED_OR_STALE},
-    )
-    @action(detail=True, methods=["post"], url_path="return", url_name="return")
-    def return_report(self, request, *args, **kwargs):
-        report = self._reviewable()
-        form = self._parse(ReturnSerializer, report)
-        services.report_return(actor=request.user, report=report, **form.validated_data)
-        return self._detail(report.pk)
-
-    @extend_schema(
-        summary="Accept a submitted report: it is locked and counts on the dashboard",
-        request=AcceptSerializer,
-        responses={200: ReportDetailSerializer, **REFUSED_OR_STALE},
-    )
-    @action(detail=True, methods=["post"])
-    def accept(self, request, *args, **kwargs):
-        report = self._reviewable()
-        form = self._parse(AcceptSerializer, report)
-        services.report_accept(actor=request.user, report=report, **form.validated_data)
-        return self._detail(report.pk)
-
-    @extend_schema(
-        summary="Reopen an accepted report and return it to the subsidiary with the reason",
-        request=ReopenSerializer,
-        responses={200: ReportDetailSerializer, **REFUSED_OR_STALE},
-    )
-    @action(detail=True, methods=["post"])
-    def reopen(self, request, *args, **kwargs):
-        report = self._reviewable()
-        form = self._parse(ReopenSerializer, report)
-        try:
-            services.report_reopen(actor=request.user, report=report, **form.validated_data)
-        except DjangoValidationError as exc:
-            # The service names the web form's field (`comment`); this body calls it `reason`.
-            if hasattr(exc, "error_dict") and "comment" in exc.error_dict:
-                exc.error_dict["reason"] = exc.error_dict.pop("comment")
-            raise
-        return self._detail(report.pk)
+        return self.transition_response(report)
 
 
 @extend_schema_view(
     list=extend_schema(summary="Coordination items the caller may see"),
     retrieve=extend_schema(summary="One coordination item"),
 )
+@workflow_actions(CoordinationItem, response=CoordinationItemSerializer)
 class CoordinationItemViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
-    """Matters raised in reports for the group's coordination: the centre answers them, and the
-    centre or the subsidiary closes an answered one."""
+    WorkflowViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):  # fmt: skip
+    """Matters raised in reports for the group's coordination: the centre answers them
+    (`answer`, with the answer as `comment`), and the centre or the subsidiary that raised an
+    answered one closes it (`close`)."""
 
     serializer_class = CoordinationItemSerializer
     filterset_fields = ["status"]
@@ -481,43 +380,3 @@ class CoordinationItemViewSet(
         return CoordinationItem.objects.for_user(self.request.user).select_related(
             "project__owner", "report__period", "report__project__owner", "assignee", "answered_by"
         )
-
-    def _item(self) -> CoordinationItem:
-        # Not get_object(): that would run the list's filters on a POST.
-        return get_for_user(self.get_queryset(), self.request.user, self.kwargs["pk"])
-
-    def _current(self) -> Response:
-        return Response(self.get_serializer(self._item()).data)
-
-    @extend_schema(
-        summary="The centre answers the item",
-        request=AnswerSerializer,
-        responses={200: CoordinationItemSerializer, **REFUSED_OR_INVALID},
-    )
-    @action(detail=True, methods=["post"])
-    def answer(self, request, *args, **kwargs):
-        item = self._item()
-        if not rules.can_answer_coordination(request.user):
-            raise PermissionDenied(
-                _("Only centre officers and administrators answer coordination items.")
-            )
-        form = AnswerSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        services.coordination_answer(actor=request.user, item=item, **form.validated_data)
-        return self._current()
-
-    @extend_schema(
-        summary="Close an answered item (the centre, or a filler of the project's reports)",
-        request=None,
-        responses={200: CoordinationItemSerializer, **REFUSED_OR_INVALID},
-    )
-    @action(detail=True, methods=["post"])
-    def close(self, request, *args, **kwargs):
-        item = self._item()
-        user = request.user
-        if not (rules.can_answer_coordination(user) or rules.can_fill(user, item.report)):
-            raise PermissionDenied(
-                _("Only the centre or the subsidiary that raised this item may close it.")
-            )
-        services.coordination_close(actor=user, item=item)
-        return self._current()

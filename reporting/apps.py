@@ -9,12 +9,10 @@ class ReportingConfig(AppConfig):
     def ready(self) -> None:
         from portal import demo, figures
         from portal.navigation import NavEntry, register
+        from reporting import inbox
         from reporting.demo import generate
-        from reporting.selectors import inbox_badge
 
-        register(NavEntry(key="inbox", label=_("My inbox"), url_name="reporting:inbox",
-                          icon="bi-inbox", visible=lambda user: True, order=5,
-                          badge=inbox_badge))  # fmt: skip
+        inbox.register()  # what waits for a user (portal.inbox) and the feed (portal.activity)
         register(
             NavEntry(
                 key="reports",
@@ -28,4 +26,9 @@ class ReportingConfig(AppConfig):
         from reporting.figures import PROVIDER
 
         figures.register(PROVIDER)
+        from portal import notifications
+        from reporting.reminders import SOURCES
+
+        for source in SOURCES:
+            notifications.register(source)
         demo.register(demo.DemoStep("progress-reports", 20, generate))

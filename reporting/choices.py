@@ -33,9 +33,3 @@ class CoordinationStatus(models.TextChoices):
     OPEN = "open", _("Waiting for the centre")
     ANSWERED = "answered", _("Answered")
     CLOSED = "closed", _("Closed")
-
-
-class ReminderKind(models.TextChoices):
-    DUE_SOON = "due_soon", _("Due soon")
-    OVERDUE = "overdue", _("Overdue")
-    REVIEW_WAITING = "review_waiting", _("Waiting for review")

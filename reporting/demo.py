@@ -196,6 +196,8 @@ def _details(rng, ctx: DemoContext, reports, *, officer, with_events: bool, coun
                     action=ReportAction.SUBMIT,
                     actor_id=report.submitted_by_id,
                     at=report.submitted_at,
+                    from_state=ReportStatus.DRAFT,
+                    to_state=ReportStatus.SUBMITTED,
                 )
             )
             if report.status in (ReportStatus.RETURNED, ReportStatus.ACCEPTED):
@@ -211,6 +213,8 @@ def _details(rng, ctx: DemoContext, reports, *, officer, with_events: bool, coun
                         actor=officer,
                         at=report.reviewed_at,
                         comment=report.review_comment,
+                        from_state=ReportStatus.SUBMITTED,
+                        to_state=report.status,
                     )
                 )
     insert(ReportProblem, problems)

@@ -9,11 +9,12 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 
-from portal.figures import FigureProvider, Measure, ProjectFigures
+from portal.figures import Fact, FigureProvider, Measures, ProjectFigures
 from reporting.choices import CoordinationStatus, ItemStatus, ReportStatus
 from reporting.models import CoordinationItem, ProgressReport, ReportProblem
+
+REPORTS_LATE = Measures.REPORTS_LATE.key
 
 
 def _scoped(queryset, project_ids):
@@ -37,10 +38,10 @@ def figures(project_ids: Iterable[int] | None, today: datetime.date) -> ProjectF
         "pk", "project_id", "period__due_date", "period__year", "period__month", "period__part",
     ):  # fmt: skip
         figures_of = row(project_id)
-        figures_of["reports_late"] = figures_of.get("reports_late", 0) + 1
-        if "report_late" not in figures_of:  # the oldest late form
+        figures_of[REPORTS_LATE] = figures_of.get(REPORTS_LATE, 0) + 1
+        if Fact.REPORT_LATE not in figures_of:  # the oldest late form
             period = f"{year}-{month:02d}" + (f"-T{part}" if part else "")
-            figures_of["report_late"] = {"days": (today - due).days, "period": period,
+            figures_of[Fact.REPORT_LATE] = {"days": (today - due).days, "period": period,
                                          "url": report_url % pk}  # fmt: skip
 
     problems = ReportProblem.objects.all()
@@ -50,22 +51,22 @@ def figures(project_ids: Iterable[int] | None, today: datetime.date) -> ProjectF
         .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=today)))  # fmt: skip
     for item in counts:
         figures_of = row(item["report__project_id"])
-        figures_of["problems_open"] = item["open"]
-        figures_of["problems_overdue"] = item["overdue"]
+        figures_of[Measures.PROBLEMS_OPEN.key] = item["open"]
+        figures_of[Measures.PROBLEMS_OVERDUE.key] = item["overdue"]
 
     items = _scoped(CoordinationItem.objects, ids).filter(status=CoordinationStatus.OPEN)
     for project_id, count in items.order_by().values_list("project_id").annotate(n=Count("pk")):
-        row(project_id)["coordination_open"] = count
+        row(project_id)[Measures.COORDINATION_OPEN.key] = count
     return result
 
 
 PROVIDER = FigureProvider(
     name="reporting",
     measures=(
-        Measure("reports_late", _("Progress reports overdue")),
-        Measure("problems_open", _("Problems open")),
-        Measure("problems_overdue", _("Problems past their deadline")),
-        Measure("coordination_open", _("Coordination items waiting")),
+        Measures.REPORTS_LATE,
+        Measures.PROBLEMS_OPEN,
+        Measures.PROBLEMS_OVERDUE,
+        Measures.COORDINATION_OPEN,
     ),
     figures=figures,
     watches=(

@@ -1,26 +1,18 @@
-from decimal import Decimal
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.forms import BootstrapFormMixin, DateInput
+from portal.money import MoneyFormField, Unit
 from reporting.choices import ItemStatus
 from reporting.models import ProgressReport
-
-WAN = Decimal(10_000)
-
-
-def to_wan(yuan: Decimal) -> str:
-    """Yuan as 万元 for a form field: at most four decimals, no trailing zeros (13.8268)."""
-    return f"{Decimal(yuan) / WAN:.4f}".rstrip("0").rstrip(".")
 
 
 class ReportForm(BootstrapFormMixin, forms.Form):
     """The progress form. Investment is typed in 万元, as reports are read; stored in yuan."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    investment = forms.DecimalField(
-        label=_("Investment completed this period (10k yuan)"), max_digits=14, decimal_places=4,
+    investment = MoneyFormField(
+        unit=Unit.WAN, label=_("Investment completed this period (10k yuan)"),
         help_text=_("Only this period: the year to date and since-start figures are added up "
                     "for you."),
     )  # fmt: skip
@@ -45,7 +37,7 @@ class ReportForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, report: ProgressReport, **kwargs):
         kwargs.setdefault("initial", {
-            "version": report.version, "investment": to_wan(report.investment),
+            "version": report.version, "investment": report.investment,
             "progress_pct": report.progress_pct, "progress_text": report.progress_text,
             "next_steps": report.next_steps, "explanation": report.explanation,
             "milestones_reached": list(report.milestones_reached.all()),
@@ -59,7 +51,7 @@ class ReportForm(BootstrapFormMixin, forms.Form):
     def report_fields(self) -> dict:
         data = self.cleaned_data
         return {
-            "investment": (data["investment"] * WAN).quantize(Decimal("0.01")),
+            "investment": data["investment"],  # yuan: MoneyFormField reads 万元
             "progress_pct": data["progress_pct"],
             "progress_text": data["progress_text"],
             "next_steps": data["next_steps"],
@@ -93,20 +85,3 @@ class CoordinationForm(BootstrapFormMixin, forms.Form):
 
 ProblemFormSet = forms.formset_factory(ProblemForm, extra=1, max_num=30)
 CoordinationFormSet = forms.formset_factory(CoordinationForm, extra=1, max_num=20)
-
-
-class ReviewForm(BootstrapFormMixin, forms.Form):
-    """Return, accept or reopen, with a comment (required to return or reopen)."""
-
-    action = forms.ChoiceField(
-        choices=[("return", _("Return")), ("accept", _("Accept")), ("reopen", _("Reopen"))],
-        widget=forms.HiddenInput,
-    )
-    comment = forms.CharField(
-        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput)
-
-
-class AnswerForm(BootstrapFormMixin, forms.Form):
-    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}))

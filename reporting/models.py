@@ -8,23 +8,43 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from portal.access import AccessPolicy, ScopedQuerySet
+from portal.access import AccessPolicy, ScopedQuerySet, step
 from portal.choices import Role
-from projects.models import NOT_NEGATIVE, YUAN, Milestone, Project
+from portal.excel.models import ExcelImport
+from portal.money import NOT_NEGATIVE, MoneyField
+from portal.workflow import Comment, FSMField, WorkflowEvent
+from portal.workflow import step as transition
+from projects.models import Milestone, Project
 from reporting.choices import (
     CoordinationStatus,
     ItemStatus,
     PeriodKind,
-    ReminderKind,
     ReportAction,
     ReportStatus,
 )
 
-# Subsidiary reporters and managers fill and submit their own organisation's forms. Reviewing
-# (return, accept, reopen) is the centre's, decided by reporting.rules, not by this policy.
+# Subsidiary reporters and managers fill and submit their own organisation's forms; centre
+# officers of any function review them (return, accept, reopen). Administrators do everything.
+FILLERS = (Role.REPORTER, Role.MANAGER)
 REPORT_POLICY = AccessPolicy(
     org_field="project__owner",
-    own_change=frozenset({Role.REPORTER, Role.MANAGER}),
+    own_change=frozenset(FILLERS),
+    steps={
+        "submit": step(own=FILLERS),
+        "return": step(group=[Role.OFFICER]),
+        "accept": step(group=[Role.OFFICER]),
+        "reopen": step(group=[Role.OFFICER]),
+    },
+)
+COORDINATION_POLICY = AccessPolicy(
+    org_field="project__owner",
+    own_change=frozenset(FILLERS),
+    steps={
+        "answer": step(group=[Role.OFFICER]),
+        "assign": step(group=[Role.OFFICER]),
+        # The centre, or the subsidiary that raised it, once it is satisfied with the answer.
+        "close": step(group=[Role.OFFICER], own=FILLERS),
+    },
 )
 
 
@@ -108,15 +128,15 @@ class ProgressReport(models.Model):
     period = models.ForeignKey(
         ReportingPeriod, verbose_name=_("period"), on_delete=models.PROTECT, related_name="reports"
     )
-    status = models.CharField(
+    status = FSMField(
         _("status"),
         max_length=10,
         choices=ReportStatus.choices,
         default=ReportStatus.DRAFT,
         db_index=True,
     )
-    investment = models.DecimalField(
-        _("investment completed this period (yuan)"), default=0, validators=NOT_NEGATIVE, **YUAN
+    investment = MoneyField(
+        _("investment completed this period (yuan)"), default=0, validators=NOT_NEGATIVE
     )
     progress_text = models.TextField(_("physical progress"), blank=True)
     progress_pct = models.DecimalField(
@@ -165,24 +185,86 @@ class ProgressReport(models.Model):
 
     @property
     def is_open_for_filling(self) -> bool:
-        return self.status in (ReportStatus.DRAFT, ReportStatus.RETURNED)
+        return self.status in OPEN_FOR_FILLING
+
+    # --- the workflow (portal.workflow): each step's who, when and what, declared once -------
+
+    workflow_event_model = "reporting.ReportEvent"
+
+    @transition(
+        source=ReportStatus.DRAFT, target=ReportStatus.SUBMITTED, label=_("Submit"),
+        comment=Comment.NONE, done=_("Report %(object)s was submitted to the centre."),
+        checks=["reporting.services.report_check_submit"],
+        notify="reporting.services.report_reviewers",
+    )  # fmt: skip
+    def submit(self, *, actor, comment="", **kwargs) -> None:
+        self._submitted(actor)
+
+    @transition(
+        source=ReportStatus.RETURNED, target=ReportStatus.SUBMITTED, label=_("Resubmit"),
+        permission="submit", comment=Comment.NONE,
+        done=_("Report %(object)s was submitted to the centre."),
+        checks=["reporting.services.report_check_submit"],
+        notify="reporting.services.report_reviewers",
+    )  # fmt: skip
+    def resubmit(self, *, actor, comment="", **kwargs) -> None:
+        self._submitted(actor)
+
+    def _submitted(self, actor) -> None:
+        self.submitted_at = timezone.now()
+        self.submitted_by = actor
+
+    def _reviewed(self, actor, comment: str) -> None:
+        self.reviewed_at = timezone.now()
+        self.reviewed_by = actor
+        self.review_comment = comment
+
+    @transition(
+        source=ReportStatus.SUBMITTED, target=ReportStatus.ACCEPTED, label=_("Accept"),
+        style="success", done=_("Report %(object)s was accepted."),
+        effects=["reporting.services.report_count_milestones",
+                 "reporting.services.report_announce"],
+        notify="reporting.services.report_fillers",
+    )  # fmt: skip
+    def accept(self, *, actor, comment="", **kwargs) -> None:
+        self._reviewed(actor, comment)
+
+    @transition(
+        source=ReportStatus.SUBMITTED, target=ReportStatus.RETURNED, label=_("Return"),
+        name="return", comment=Comment.REQUIRED, style="outline-danger",
+        comment_help=_("Required to return: say what needs fixing."),
+        comment_error=_("Say what needs fixing."),
+        done=_("Report %(object)s was returned to the subsidiary."),
+        notify="reporting.services.report_fillers",
+    )  # fmt: skip
+    def return_to_subsidiary(self, *, actor, comment="", **kwargs) -> None:
+        self._reviewed(actor, comment)
+
+    @transition(
+        source=ReportStatus.ACCEPTED, target=ReportStatus.RETURNED, label=_("Reopen"),
+        comment=Comment.REQUIRED, style="outline-danger",
+        comment_help=_("Say why the report is reopened; it stops counting until accepted again."),
+        comment_error=_("Say why the report is reopened."),
+        done=_("Report %(object)s was reopened and returned."),
+        effects=["reporting.services.report_announce"],
+        notify="reporting.services.report_fillers",
+    )  # fmt: skip
+    def reopen(self, *, actor, comment="", **kwargs) -> None:
+        self._reviewed(actor, comment)
 
 
-class ReportEvent(models.Model):
-    """One step of a report's workflow: who did what, when, and why (the comment)."""
+OPEN_FOR_FILLING = (ReportStatus.DRAFT, ReportStatus.RETURNED)
+
+
+class ReportEvent(WorkflowEvent):
+    """One step of a report's workflow: who did what, when, from and to which state, and why."""
 
     report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(_("action"), max_length=10, choices=ReportAction.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now)
-    comment = models.TextField(_("comment"), blank=True)
+    action = models.CharField(_("action"), max_length=16, choices=ReportAction.choices)
 
-    class Meta:
+    class Meta(WorkflowEvent.Meta):
         verbose_name = _("report event")
         verbose_name_plural = _("report events")
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.report} {self.action}"
@@ -216,9 +298,8 @@ class CoordinationItem(models.Model):
     """A matter needing the group's coordination (需协调事项): raised in a report, answered by
     the centre, tracked until closed."""
 
-    access_policy = AccessPolicy(
-        org_field="project__owner", own_change=frozenset({Role.REPORTER, Role.MANAGER})
-    )
+    access_policy = COORDINATION_POLICY
+    workflow_event_model = "reporting.CoordinationEvent"
 
     report = models.ForeignKey(
         ProgressReport, on_delete=models.CASCADE, related_name="coordination_items"
@@ -228,13 +309,14 @@ class CoordinationItem(models.Model):
     )
     subject = models.CharField(_("matter"), max_length=200)
     detail = models.TextField(_("detail"), blank=True)
-    status = models.CharField(
+    status = FSMField(
         _("status"),
         max_length=10,
         choices=CoordinationStatus.choices,
         default=CoordinationStatus.OPEN,
         db_index=True,
     )
+    version = models.PositiveIntegerField(_("version"), default=1)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("centre officer"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="coordination_items",
@@ -260,47 +342,43 @@ class CoordinationItem(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("reporting:coordination-detail", args=[self.pk])
 
+    @transition(
+        source=[CoordinationStatus.OPEN, CoordinationStatus.ANSWERED],
+        target=CoordinationStatus.ANSWERED, label=_("Answer"), name="answer",
+        comment=Comment.REQUIRED,
+        comment_label=_("Answer"), comment_error=_("Write the answer."), style="primary",
+        done=_("The answer was sent to the subsidiary."),
+        notify="reporting.services.report_fillers",
+    )  # fmt: skip
+    def give_answer(self, *, actor, comment="", assignee=None, **kwargs) -> None:
+        self.answer = comment
+        self.answered_by = actor
+        self.answered_at = timezone.now()
+        self.assignee = assignee or self.assignee or actor
 
-class ReminderLog(models.Model):
-    """A reminder sent: one row per report, recipient, kind and day, so none goes out twice."""
-
-    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="+")
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
-    kind = models.CharField(max_length=16, choices=ReminderKind.choices)
-    day = models.DateField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["report", "recipient", "kind", "day"],
-                                    name="reminder_once_a_day"),
-        ]  # fmt: skip
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.report_id} → {self.recipient_id} {self.day}"
+    @transition(
+        source=CoordinationStatus.ANSWERED, target=CoordinationStatus.CLOSED, label=_("Close"),
+        comment=Comment.NONE, style="outline-secondary", done=_("The item was closed."),
+    )  # fmt: skip
+    def close(self, *, actor, comment="", **kwargs) -> None:
+        pass
 
 
-class ReportImport(models.Model):
-    """One uploaded Excel batch: what it said row by row, what was wrong, and whether it was
-    committed. The preview page reads it; the commit applies it all or nothing."""
+class CoordinationEvent(WorkflowEvent):
+    """One step of a coordination item: answered, closed; by whom, when, and what was said."""
 
-    organisation = models.ForeignKey(
-        "portal.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
+    item = models.ForeignKey(CoordinationItem, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(WorkflowEvent.Meta):
+        verbose_name = _("coordination event")
+        verbose_name_plural = _("coordination events")
+
+
+class ReportImport(ExcelImport):
+    """One uploaded Excel batch of a period's progress reports (portal.excel): what it said row
+    by row, what was wrong, and whether it was committed. The same file counts as uploaded again
+    for the same organisation and period."""
+
     period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="+")
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-    file_name = models.CharField(max_length=200)
-    sha256 = models.CharField(max_length=64)
-    rows = models.JSONField(default=list)
-    errors = models.JSONField(default=list)
-    committed_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-uploaded_at"]
-
-    def __str__(self) -> str:
-        return self.file_name
+    scope_fields = ("organisation", "period")

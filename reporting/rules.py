@@ -1,25 +1,22 @@
-"""Who may take each step of the reporting workflow. Built on portal.access; views, the API, the
-Excel import and the reminders all ask these, so the rules are written once."""
+"""Who may take each step of reporting: questions answered by the access module, from the steps
+that `reporting.models.REPORT_POLICY` declares. Kept as names the pages read well with; none of
+them decides anything itself."""
 
-from portal.access import Action, is_admin, is_subsidiary_user
-from portal.choices import Role
-from reporting.models import ProgressReport
+from portal.access import allows
+from reporting.models import REPORT_POLICY, ProgressReport
 
 
 def can_fill(user, report: ProgressReport) -> bool:
-    """Reporters and managers of the owning organisation fill and submit its forms."""
-    return ProgressReport.access_policy.allows(user, Action.CHANGE, report)
+    """May fill this report (the owning subsidiary's reporters and managers)."""
+    return allows(user, "change", report)
 
 
 def fills_reports(user) -> bool:
-    return is_subsidiary_user(user) and user.role in (Role.REPORTER, Role.MANAGER)
+    """Fills its own organisation's forms (the filler's inbox, template and upload pages);
+    administrators may fill any form but have no forms of their own."""
+    return REPORT_POLICY.rule("submit").on_own_organisation(user)
 
 
 def can_review(user) -> bool:
-    """Centre officers (any function) and administrators return, accept and reopen."""
-    return is_admin(user) or (user.is_authenticated and user.is_active
-                              and user.role == Role.OFFICER)  # fmt: skip
-
-
-def can_answer_coordination(user) -> bool:
-    return can_review(user)
+    """Reviews some reports (to show the reviewer's pages and links)."""
+    return REPORT_POLICY.may_take_somewhere(user, "accept")

@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import (
-    Count,
     DecimalField,
     F,
     OuterRef,
@@ -26,12 +25,18 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from portal.access import Action, get_for_user, is_subsidiary_user
+from portal.access import Action, get_for_user, is_subsidiary_user, org_q
 from portal.models import User
 from projects.models import AnnualPlan
 from reporting import rules
-from reporting.choices import CoordinationStatus, ReportStatus
-from reporting.models import CoordinationItem, ProgressReport, ReportEvent, ReportingPeriod
+from reporting.choices import CoordinationStatus, ReportAction, ReportStatus
+from reporting.models import (
+    CoordinationEvent,
+    CoordinationItem,
+    ProgressReport,
+    ReportEvent,
+    ReportingPeriod,
+)
 
 MONEY = DecimalField(max_digits=18, decimal_places=2)
 ZERO = Value(Decimal("0"), output_field=MONEY)
@@ -114,62 +119,71 @@ def figures_if(report: ProgressReport, investment: Decimal) -> Figures:
     return Figures(ytd=earlier + investment, annual_plan=plan)
 
 
-@dataclass(frozen=True)
-class Inbox:
-    to_fill: QuerySet
-    returned: QuerySet
-    to_review: QuerySet
-    coordination: QuerySet
+# --- the inbox (portal.inbox): what waits for a user, one queryset per source -------------------
+# None means the user's role never acts on these (the inbox then shows no section for them).
 
 
-def inbox(*, user: User) -> Inbox:
-    """What waits for this user, by role: forms to fill and forms returned (subsidiaries),
-    forms to review and coordination items (centre)."""
-    reports = report_list(user=user)
-    none = ProgressReport.objects.none()
-    fills = rules.fills_reports(user)
-    reviews = rules.can_review(user)
-    items = CoordinationItem.objects.for_user(user).select_related(
-        "project__owner", "report__period", "assignee"
+def inbox_to_fill(user: User) -> QuerySet[ProgressReport] | None:
+    """Draft forms of the user's organisation (subsidiary reporters and managers)."""
+    if not rules.fills_reports(user):
+        return None
+    return ProgressReport.objects.for_user(user, Action.CHANGE).filter(status=ReportStatus.DRAFT)
+
+
+def inbox_returned(user: User) -> QuerySet[ProgressReport] | None:
+    """Forms the centre returned to the user's organisation, to be fixed and submitted again."""
+    if not rules.fills_reports(user):
+        return None
+    return ProgressReport.objects.for_user(user, Action.CHANGE).filter(status=ReportStatus.RETURNED)
+
+
+def inbox_to_review(user: User) -> QuerySet[ProgressReport] | None:
+    """Submitted forms waiting for the centre's review (officers, administrators)."""
+    if not rules.can_review(user):
+        return None
+    return ProgressReport.objects.for_user(user).filter(status=ReportStatus.SUBMITTED)
+
+
+def inbox_coordination_to_answer(user: User) -> QuerySet[CoordinationItem] | None:
+    """Open coordination items given to this officer or to nobody yet (the centre)."""
+    if not rules.can_review(user):
+        return None
+    return CoordinationItem.objects.for_user(user).filter(
+        Q(assignee=user) | Q(assignee__isnull=True), status=CoordinationStatus.OPEN
     )
-    if reviews:
-        items = items.filter(
-            Q(assignee=user) | Q(assignee__isnull=True), status=CoordinationStatus.OPEN
-        )
-    elif is_subsidiary_user(user):
-        items = items.filter(status=CoordinationStatus.ANSWERED)
-    else:
-        items = items.filter(status=CoordinationStatus.OPEN)
-    return Inbox(
-        to_fill=reports.filter(status=ReportStatus.DRAFT).order_by("period__due_date",
-                                                                    "project__code")
-        if fills else none,
-        returned=reports.filter(status=ReportStatus.RETURNED).order_by("period__due_date")
-        if fills else none,
-        to_review=reports.filter(status=ReportStatus.SUBMITTED).order_by("submitted_at")
-        if reviews else none,
-        coordination=items.order_by("created_at"),
-    )  # fmt: skip
 
 
-def inbox_counts(*, user: User) -> dict[str, int]:
-    """The navigation's badge numbers: one query over reports, one over coordination items."""
-    wanted = {}
-    if rules.fills_reports(user):
-        wanted["to_fill"] = Count("pk", filter=Q(status=ReportStatus.DRAFT))
-        wanted["returned"] = Count("pk", filter=Q(status=ReportStatus.RETURNED))
-    if rules.can_review(user):
-        wanted["to_review"] = Count("pk", filter=Q(status=ReportStatus.SUBMITTED))
-    if not wanted:
-        return {}  # leadership reads; nothing waits for it
-    counts = ProgressReport.objects.for_user(user).aggregate(**wanted)
-    counts["coordination"] = inbox(user=user).coordination.count()
-    return {key: int(value or 0) for key, value in counts.items()}
+def inbox_coordination_answered(user: User) -> QuerySet[CoordinationItem] | None:
+    """Items the centre answered, for the subsidiary to read and close."""
+    if rules.can_review(user) or not is_subsidiary_user(user):
+        return None
+    return CoordinationItem.objects.for_user(user).filter(status=CoordinationStatus.ANSWERED)
 
 
-def inbox_badge(user: User) -> int:
-    """The number beside "My inbox": everything waiting for this user."""
-    return sum(inbox_counts(user=user).values())
+def inbox_coordination_open(user: User) -> QuerySet[CoordinationItem] | None:
+    """Open items waiting for the centre, followed by those who neither fill nor answer
+    (leadership)."""
+    if rules.can_review(user) or is_subsidiary_user(user):
+        return None
+    return CoordinationItem.objects.for_user(user).filter(status=CoordinationStatus.OPEN)
+
+
+def report_events_since(user: User, since: datetime.datetime) -> QuerySet[ReportEvent]:
+    """Workflow steps others took since `since` on reports of projects `user` sees (saving a
+    draft is not a step)."""
+    return (
+        ReportEvent.objects.filter(org_q(user, "report__project__owner"), at__gt=since)
+        .exclude(actor=user)
+        .exclude(action=ReportAction.SAVE)
+    )
+
+
+def coordination_events_since(user: User, since: datetime.datetime) -> QuerySet:
+    """Steps others took since `since` on coordination items (answered, closed) of projects
+    `user` sees."""
+    return CoordinationEvent.objects.filter(
+        org_q(user, "item__project__owner"), at__gt=since
+    ).exclude(actor=user)
 
 
 def periods_recent(*, limit: int = 120) -> QuerySet[ReportingPeriod]:

@@ -12,25 +12,26 @@ import calendar
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import access, inbox, workflow
 from portal.models import User
+from portal.money import format_amount
+from portal.workflow import ConflictError  # noqa: F401  (callers catch it from here)
 from projects.choices import Stage
 from projects.models import Milestone, Project
 from reporting import selectors
 from reporting.choices import CoordinationStatus, PeriodKind, ReportAction, ReportStatus
 from reporting.models import (
+    OPEN_FOR_FILLING,
     CoordinationItem,
     ProgressReport,
-    ReportEvent,
     ReportingPeriod,
     ReportProblem,
 )
@@ -41,11 +42,6 @@ REPORT_FIELDS = frozenset({"investment", "progress_text", "progress_pct", "next_
 PROBLEM_FIELDS = ("description", "responsible_unit", "responsible_person", "deadline", "status",
                   "resolution")  # fmt: skip
 INACTIVE_STAGES = (Stage.COMPLETED, Stage.IN_OPERATION)
-WAN = Decimal(10_000)
-
-
-class ConflictError(ValidationError):
-    """Someone else saved the report after this user opened it."""
 
 
 @dataclass
@@ -106,6 +102,8 @@ def report_forms_ensure(*, period: ReportingPeriod) -> int:
     )
     forms = [ProgressReport(project_id=pk, period=period) for pk in projects]
     ProgressReport.objects.bulk_create(forms, ignore_conflicts=True, batch_size=1000)
+    if forms:
+        inbox.changed()  # bulk_create sends no post_save: the badges count the new forms
     return len(forms)
 
 
@@ -120,38 +118,6 @@ def periods_ensure(*, today: datetime.date) -> dict[str, int]:
 
 
 # --- filling ------------------------------------------------------------------------------------
-
-
-def _claim(report: ProgressReport, *, version: int, statuses: Iterable[str], **changes) -> None:
-    """Take the row from `version` to `version + 1` if nobody changed it meanwhile and it is
-    still in one of `statuses`: one conditional UPDATE, so two savers cannot both win, on any
-    database. Raises ConflictError or ValidationError otherwise."""
-    claimed = ProgressReport.objects.filter(
-        pk=report.pk, version=version, status__in=list(statuses)
-    ).update(version=F("version") + 1, **changes)
-    if claimed:
-        report.version = version + 1
-        for name, value in changes.items():
-            setattr(report, name, value)
-        return
-    current = ProgressReport.objects.filter(pk=report.pk).values("version", "status").first()
-    if current and current["version"] != version:
-        last = (
-            report.history.select_related("history_user")
-            .order_by("-history_date", "-history_id")
-            .first()
-        )
-        who = last.history_user.get_full_name() if last and last.history_user else _("someone")
-        raise ConflictError(
-            _("%(who)s saved this report after you opened it. What you typed is still on this "
-              "page: copy what you need, reload, and save again.") % {"who": who},
-            code="conflict",
-        )  # fmt: skip
-    raise ValidationError(
-        _("This report is %(status)s and can no longer be changed.")
-        % {"status": ReportStatus(current["status"]).label if current else "?"},
-        code="state",
-    )
 
 
 def _require_open(report: ProgressReport) -> None:
@@ -183,7 +149,7 @@ def report_validate(report: ProgressReport, fields: dict[str, Any], *,
                     "The year to date (%(ytd)s 10k yuan) passes the annual plan "
                     "(%(plan)s 10k yuan): say why under Explanation."
                 )
-                % {"ytd": f"{figures.ytd / WAN:,.2f}", "plan": f"{figures.annual_plan / WAN:,.2f}"}
+                % {"ytd": format_amount(figures.ytd), "plan": format_amount(figures.annual_plan)}
             ]
     pct = fields.get("progress_pct", report.progress_pct)
     if pct is not None and not (0 <= pct <= 100):
@@ -244,7 +210,7 @@ def report_save(
         )
     _require_open(report)
     report_validate(report, data.fields, today=today)
-    _claim(report, version=version, statuses=[ReportStatus.DRAFT, ReportStatus.RETURNED])
+    workflow.claim(report, version=version, statuses=OPEN_FOR_FILLING)
     for name, value in data.fields.items():
         setattr(report, name, value)
     report._history_user = actor
@@ -257,7 +223,8 @@ def report_save(
     if data.milestones is not None:
         allowed = [m for m in data.milestones if m.project_id == report.project_id]
         report.milestones_reached.set(allowed)
-    ReportEvent.objects.create(report=report, action=action, actor=actor)
+    workflow.record_event(report, actor=actor, action=action, source=report.status,
+                          target=report.status)  # fmt: skip
     return report
 
 
@@ -267,159 +234,103 @@ def report_submit(
     today: datetime.date | None = None,
 ) -> ProgressReport:  # fmt: skip
     """Submit a draft (or resubmit a returned form) for the centre's review, saving `data`
-    first if given. Caller: `actor` may fill this report (rules.can_fill)."""
+    first if given. The step is the model's `submit` / `resubmit` (portal.workflow)."""
     today = today or timezone.localdate()
-    resubmit = report.status == ReportStatus.RETURNED
+    name = "resubmit" if report.status == ReportStatus.RETURNED else "submit"
     if data is not None:
         report_save(actor=actor, report=report, version=version, data=data, today=today)
         version = report.version
-    else:
-        _require_open(report)
-        report_validate(report, {}, today=today)
-    _claim(
-        report,
-        version=version,
-        statuses=[ReportStatus.DRAFT, ReportStatus.RETURNED],
-        status=ReportStatus.SUBMITTED,
-        submitted_at=timezone.now(),
-        submitted_by=actor,
-    )
-    report._history_user = actor
-    report.save(update_fields=["status", "submitted_at", "submitted_by", "version"])
-    ReportEvent.objects.create(
-        report=report, actor=actor,
-        action=ReportAction.RESUBMIT if resubmit else ReportAction.SUBMIT)  # fmt: skip
+    workflow.transition_perform(actor=actor, obj=report, name=name, version=version,
+                                today=today)  # fmt: skip
     return report
 
 
-def _review(report: ProgressReport, *, actor: User, version: int | None, frm: str, to: str,
-            action: ReportAction, comment: str = "") -> ProgressReport:  # fmt: skip
-    version = report.version if version is None else version
-    _claim(
-        report,
-        version=version,
-        statuses=[frm],
-        status=to,
-        reviewed_at=timezone.now(),
-        reviewed_by=actor,
-        review_comment=comment,
-    )
-    report._history_user = actor
-    report.save(update_fields=["status", "reviewed_at", "reviewed_by", "review_comment",
-                               "version"])  # fmt: skip
-    ReportEvent.objects.create(report=report, action=action, actor=actor, comment=comment)
-    return report
+def report_check_submit(report: ProgressReport, *, actor: User,
+                        today: datetime.date | None = None, **kwargs) -> None:  # fmt: skip
+    """The reporting rules a form must pass to be submitted (a check of the submit steps)."""
+    report_validate(report, {}, today=today or timezone.localdate())
 
 
-def _announce(report: ProgressReport) -> None:
+def report_count_milestones(report: ProgressReport, *, actor: User, event,
+                            today: datetime.date | None = None, **kwargs) -> None:  # fmt: skip
+    """On acceptance: the milestones the report says were reached get their actual date."""
+    reached_on = min(today or timezone.localdate(), report.period.end)
+    for milestone in report.milestones_reached.filter(actual_date__isnull=True):
+        milestone.actual_date = reached_on
+        milestone._history_user = actor
+        milestone.save(update_fields=["actual_date"])
+
+
+def report_announce(report: ProgressReport, **kwargs) -> None:
+    """After commit, tell whoever counts accepted reports (the dashboard) that this one's
+    counting changed (accepted, or reopened)."""
     transaction.on_commit(lambda: report_counted_changed.send(
         sender=ProgressReport, report_id=report.pk, project_id=report.project_id,
         period_id=report.period_id))  # fmt: skip
 
 
-@transaction.atomic
+def report_reviewers(report: ProgressReport, event) -> list[User]:
+    """Who hears that a form waits for review: those who may accept it (centre officers)."""
+    return access.users_allowed("accept", report)
+
+
+def report_fillers(obj: ProgressReport | CoordinationItem, event) -> list[User]:
+    """Who hears of a review or an answer: those who fill the owning subsidiary's forms."""
+    return access.users_allowed("change", obj)
+
+
 def report_return(*, actor: User, report: ProgressReport, comment: str,
                   version: int | None = None) -> ProgressReport:  # fmt: skip
-    """Send a submitted report back to the subsidiary with the reason. Caller: rules.can_review."""
-    if not (comment or "").strip():
-        raise ValidationError({"comment": [_("Say what needs fixing.")]})
-    return _review(
-        report,
-        actor=actor,
-        version=version,
-        frm=ReportStatus.SUBMITTED,
-        to=ReportStatus.RETURNED,
-        action=ReportAction.RETURN,
-        comment=comment.strip(),
-    )
+    """Send a submitted report back to the subsidiary with what needs fixing."""
+    workflow.transition_perform(actor=actor, obj=report, name="return", comment=comment,
+                                version=version)  # fmt: skip
+    return report
 
 
-@transaction.atomic
 def report_accept(*, actor: User, report: ProgressReport, comment: str = "",
                   version: int | None = None,
                   today: datetime.date | None = None) -> ProgressReport:  # fmt: skip
     """Accept a submitted report: it is locked, counts on the dashboard, and the milestones it
-    reports reached are recorded. Caller: rules.can_review."""
-    today = today or timezone.localdate()
-    _review(
-        report,
-        actor=actor,
-        version=version,
-        frm=ReportStatus.SUBMITTED,
-        to=ReportStatus.ACCEPTED,
-        action=ReportAction.ACCEPT,
-        comment=(comment or "").strip(),
-    )
-    reached_on = min(today, report.period.end)
-    for milestone in report.milestones_reached.filter(actual_date__isnull=True):
-        milestone.actual_date = reached_on
-        milestone._history_user = actor
-        milestone.save(update_fields=["actual_date"])
-    _announce(report)
+    reports reached are recorded."""
+    workflow.transition_perform(actor=actor, obj=report, name="accept", comment=comment,
+                                version=version, today=today)  # fmt: skip
     return report
 
 
-@transaction.atomic
 def report_reopen(*, actor: User, report: ProgressReport, reason: str,
                   version: int | None = None) -> ProgressReport:  # fmt: skip
-    """Reopen an accepted report (it stops counting) and return it to the subsidiary with the
-    reason. Caller: rules.can_review."""
-    if not (reason or "").strip():
-        raise ValidationError({"comment": [_("Say why the report is reopened.")]})
-    _review(
-        report,
-        actor=actor,
-        version=version,
-        frm=ReportStatus.ACCEPTED,
-        to=ReportStatus.RETURNED,
-        action=ReportAction.REOPEN,
-        comment=reason.strip(),
-    )
-    _announce(report)
+    """Reopen an accepted report (it stops counting) and return it with the reason."""
+    workflow.transition_perform(actor=actor, obj=report, name="reopen", comment=reason,
+                                version=version)  # fmt: skip
     return report
 
 
 # --- coordination ---------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def coordination_answer(*, actor: User, item: CoordinationItem, answer: str,
-                        assignee: User | None = None) -> CoordinationItem:  # fmt: skip
-    """The centre answers a coordination item. Caller: rules.can_answer_coordination."""
-    if not (answer or "").strip():
-        raise ValidationError({"answer": [_("Write the answer.")]})
-    item = CoordinationItem.objects.select_for_update().get(pk=item.pk)
-    if item.status == CoordinationStatus.CLOSED:
-        raise ValidationError(_("This item is closed."))
-    item.answer = answer.strip()
-    item.answered_by = actor
-    item.answered_at = timezone.now()
-    item.assignee = assignee or item.assignee or actor
-    item.status = CoordinationStatus.ANSWERED
-    item._history_user = actor
-    item.save()
+                        assignee: User | None = None,
+                        version: int | None = None) -> CoordinationItem:  # fmt: skip
+    """The centre answers a coordination item (again, if it was answered before)."""
+    workflow.transition_perform(actor=actor, obj=item, name="answer", comment=answer,
+                                version=version, assignee=assignee)  # fmt: skip
     return item
 
 
 @transaction.atomic
 def coordination_assign(*, actor: User, item: CoordinationItem,
                         assignee: User) -> CoordinationItem:  # fmt: skip
-    """Give a coordination item to a centre officer. Caller: rules.can_answer_coordination."""
-    item.assignee = assignee
+    """Give a coordination item to a centre officer. Caller: may `assign` the item."""
+    workflow.claim(item, version=item.version, statuses=CoordinationStatus.values,
+                   assignee=assignee)  # fmt: skip
     item._history_user = actor
     item.full_clean()
     item.save(update_fields=["assignee"])
     return item
 
 
-@transaction.atomic
-def coordination_close(*, actor: User, item: CoordinationItem) -> CoordinationItem:
-    """Close an answered item (the subsidiary is satisfied, or the centre closes it).
-    Caller: may fill the item's report, or rules.can_answer_coordination."""
-    item = CoordinationItem.objects.select_for_update().get(pk=item.pk)
-    if item.status != CoordinationStatus.ANSWERED:
-        raise ValidationError(_("Only an answered item can be closed."))
-    item.status = CoordinationStatus.CLOSED
-    item._history_user = actor
-    item.save(update_fields=["status"])
+def coordination_close(*, actor: User, item: CoordinationItem,
+                       version: int | None = None) -> CoordinationItem:  # fmt: skip
+    """Close an answered item (the subsidiary is satisfied, or the centre closes it)."""
+    workflow.transition_perform(actor=actor, obj=item, name="close", version=version)
     return item

@@ -1,11 +1,13 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from reporting import excel_views, views
 
 app_name = "reporting"
 urlpatterns = [
     path("", views.ReportListView.as_view(), name="list"),
-    path("inbox/", views.InboxView.as_view(), name="inbox"),
+    # The inbox moved to the base (portal.inbox); old links and e-mails keep working.
+    path("inbox/", RedirectView.as_view(pattern_name="inbox"), name="inbox"),
     path("<int:pk>/", views.ReportDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.ReportEditView.as_view(), name="edit"),
     path("<int:pk>/review/", views.ReportReviewView.as_view(), name="review"),

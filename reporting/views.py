@@ -3,26 +3,27 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 
 from portal import exports
-from portal.access import get_for_user
-from portal.views import FilteredListView, add_service_errors, require
+from portal.access import allows, fetch
+from portal.views import (
+    FilteredListView,
+    TransitionView,
+    add_service_errors,
+    require,
+    workflow_panel,
+)
 from reporting import rules, selectors, services
 from reporting.choices import CoordinationStatus
 from reporting.filters import ReportFilterSet
-from reporting.forms import (
-    AnswerForm,
-    CoordinationFormSet,
-    ProblemFormSet,
-    ReportForm,
-    ReviewForm,
-)
-from reporting.models import CoordinationItem
+from reporting.forms import CoordinationFormSet, ProblemFormSet, ReportForm
+from reporting.models import CoordinationEvent, CoordinationItem, ProgressReport
 
 
 class ReportListView(FilteredListView):
@@ -53,29 +54,13 @@ class ReportListView(FilteredListView):
                 "fills": rules.fills_reports(self.request.user)}  # fmt: skip
 
 
-class InboxView(LoginRequiredMixin, View):
-    """What waits for me: forms to fill and returned (subsidiaries), forms to review and
-    coordination items (centre)."""
-
-    def get(self, request):
-        inbox = selectors.inbox(user=request.user)
-        today = timezone.localdate()
-        to_fill = [(r, selectors.due_state(r, today)) for r in inbox.to_fill]
-        return render(request, "reporting/inbox.html", {
-            "to_fill": to_fill, "returned": list(inbox.returned),
-            "to_review": list(inbox.to_review), "coordination": list(inbox.coordination),
-            "fills": rules.fills_reports(request.user), "reviews": rules.can_review(request.user),
-            "today": today,
-        })  # fmt: skip
-
-
-def render_detail(request, report, review_form=None):
-    """The report page; the review view renders it again with its bound form on an error."""
+def render_detail(request, report, form=None):
+    """The report page; the step view renders it again with its bound form on a refusal."""
     return render(request, "reporting/report_detail.html", {
         "report": report,
-        "can_edit": report.is_open_for_filling and rules.can_fill(request.user, report),
-        "can_review": rules.can_review(request.user),
-        "review_form": review_form or ReviewForm(initial={"version": report.version}),
+        "can_edit": report.is_open_for_filling and allows(request.user, "change", report),
+        "workflow": workflow_panel(request, report, form,
+                                   url=reverse("reporting:review", args=[report.pk])),
     })  # fmt: skip
 
 
@@ -90,7 +75,7 @@ class ReportEditView(LoginRequiredMixin, View):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.report = selectors.report_get(user=request.user, pk=kwargs["pk"])
-            require(rules.can_fill(request.user, self.report))
+            require(allows(request.user, "change", self.report))
             if not self.report.is_open_for_filling:
                 messages.info(
                     request,
@@ -162,80 +147,37 @@ class ReportEditView(LoginRequiredMixin, View):
         return redirect("reporting:edit", pk=report.pk)
 
 
-class ReportReviewView(LoginRequiredMixin, View):
-    """Return, accept or reopen a report (centre officers)."""
+class ReportReviewView(TransitionView):
+    """A step of the report's workflow (return, accept, reopen, submit...), from its page."""
 
-    def post(self, request, pk):
-        report = selectors.report_get(user=request.user, pk=pk)
-        require(rules.can_review(request.user))
-        form = ReviewForm(request.POST)
-        if form.is_valid():
-            action, comment = form.cleaned_data["action"], form.cleaned_data["comment"]
-            version = form.cleaned_data["version"]
-            try:
-                if action == "return":
-                    services.report_return(
-                        actor=request.user, report=report, comment=comment, version=version
-                    )
-                elif action == "accept":
-                    services.report_accept(
-                        actor=request.user, report=report, comment=comment, version=version
-                    )
-                else:
-                    services.report_reopen(
-                        actor=request.user, report=report, reason=comment, version=version
-                    )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                done = {"return": _("Report %(report)s was returned to the subsidiary."),
-                        "accept": _("Report %(report)s was accepted."),
-                        "reopen": _("Report %(report)s was reopened and returned.")}  # fmt: skip
-                messages.success(request, done[action] % {"report": report})
-                return redirect(report.get_absolute_url())
-        # Read again: the page shows the report as it now is, with the errors and the comment.
-        return render_detail(request, selectors.report_get(user=request.user, pk=pk), form)
+    queryset = ProgressReport.objects.select_related("project__owner", "period")
+
+    def render_page(self, request, obj, form):
+        return render_detail(request, selectors.report_get(user=request.user, pk=obj.pk), form)
 
 
-class CoordinationDetailView(LoginRequiredMixin, View):
-    def get_item(self, request, pk) -> CoordinationItem:
-        queryset = CoordinationItem.objects.select_related(
-            "project__owner", "report__period", "assignee", "answered_by"
-        )
-        return get_for_user(queryset, request.user, pk)
+class CoordinationDetailView(TransitionView):
+    """A coordination item, and its steps (answer, close) posted back to the same address."""
 
-    def get(self, request, pk, form=None):
-        item = self.get_item(request, pk)
-        can_answer = rules.can_answer_coordination(request.user)
-        return render(request, "reporting/coordination_detail.html", {
-            "item": item, "can_answer": can_answer and item.status != CoordinationStatus.CLOSED,
-            "can_close": item.status == CoordinationStatus.ANSWERED and (
-                can_answer or item.access_policy.allows(request.user, "change", item)),
-            "form": form or AnswerForm(initial={"answer": item.answer}),
-        })  # fmt: skip
+    queryset = CoordinationItem.objects.select_related("project__owner")
 
-    def post(self, request, pk):
-        item = self.get_item(request, pk)
-        if request.POST.get("action") == "close":
-            require(
-                rules.can_answer_coordination(request.user)
-                or item.access_policy.allows(request.user, "change", item)
-            )
-            try:
-                services.coordination_close(actor=request.user, item=item)
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-            return redirect(item.get_absolute_url())
-        require(rules.can_answer_coordination(request.user))
-        form = AnswerForm(request.POST)
-        if form.is_valid():
-            try:
-                services.coordination_answer(
-                    actor=request.user, item=item, answer=form.cleaned_data["answer"]
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("The answer was sent to the subsidiary."))
-                return redirect(item.get_absolute_url())
-        return self.get(request, pk, form=form)
+    def get(self, request, pk):
+        return render_coordination(request, coordination_get(request.user, pk))
+
+    def render_page(self, request, obj, form):
+        return render_coordination(request, coordination_get(request.user, obj.pk), form)
+
+
+def coordination_get(user, pk) -> CoordinationItem:
+    queryset = CoordinationItem.objects.select_related(
+        "project__owner", "report__period", "assignee", "answered_by"
+    ).prefetch_related(Prefetch("events", queryset=CoordinationEvent.objects.select_related(
+        "actor")))  # fmt: skip
+    return fetch(queryset, user, pk)
+
+
+def render_coordination(request, item, form=None):
+    return render(request, "reporting/coordination_detail.html", {
+        "item": item,
+        "workflow": workflow_panel(request, item, form, url=item.get_absolute_url()),
+    })  # fmt: skip

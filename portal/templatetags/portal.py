@@ -6,28 +6,21 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from portal.money import Unit, format_amount
+
 register = template.Library()
-
-WAN = Decimal(10_000)
-YI = Decimal(100_000_000)
-
-
-def _money(value, unit: Decimal) -> str:
-    if value in (None, ""):
-        return "—"
-    return f"{Decimal(value) / unit:,.2f}"
 
 
 @register.filter
 def wan(value) -> str:
     """Yuan shown in 万元 (10,000 yuan), two decimals, grouped."""
-    return _money(value, WAN)
+    return format_amount(value, Unit.WAN)
 
 
 @register.filter
 def yi(value) -> str:
     """Yuan shown in 亿元 (100 million yuan), two decimals, grouped."""
-    return _money(value, YI)
+    return format_amount(value, Unit.YI)
 
 
 @register.simple_tag(takes_context=True)

@@ -67,7 +67,7 @@ def test_an_officer_registers_a_project_after_fixing_the_form(registry, login):
     expect(page.locator("#id_name")).to_have_value("新港路新建工程")  # nothing typed is lost
 
     page.fill("#id_code", "JC-2026-002")
-    page.fill("#id_total_investment", "85000000")
+    page.fill("#id_total_investment", "8500")  # 万元
     page.fill("#id_planned_finish", "2027-12-31")
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_role("heading", name="新港路新建工程 JC-2026-002")).to_be_visible()

@@ -43,8 +43,9 @@ def test_a_milestone_of_another_project_is_not_found(client_for, infra_project, 
 def test_it_sets_and_then_replaces_a_years_plan(client_for, personas, infra_project):
     client = client_for("manager")
     url = reverse("projects:plan-set", args=[infra_project.pk])
-    client.post(url, {"year": 2026, "planned_investment": "30000000", "year_end_target": "封顶"})
-    client.post(url, {"year": 2026, "planned_investment": "36000000", "year_end_target": "封顶"})
+    # Typed in 万元, as the page shows plans; stored in yuan.
+    client.post(url, {"year": 2026, "planned_investment": "3000", "year_end_target": "封顶"})
+    client.post(url, {"year": 2026, "planned_investment": "3,600", "year_end_target": "封顶"})
     plan = AnnualPlan.objects.get(project=infra_project, year=2026)
     assert plan.planned_investment == Decimal("36000000")
     assert plan.history.first().history_user == personas["manager"]

@@ -70,7 +70,7 @@ def _form_data(project_or_none=None, **overrides):
         "district": "江北区",
         "delivery_mode": "agent_build",
         "stage": "design",
-        "total_investment": "85000000",
+        "total_investment": "8500",  # 万元, as the page says: 85,000,000 yuan
         "planned_start": "2026-03-01",
         "planned_finish": "2027-12-31",
     }
@@ -148,7 +148,7 @@ def test_it_saves_an_edit_and_shows_the_change_in_the_history(client_for, infra_
         owner=infra_project.owner.pk,
         name=infra_project.name,
         stage="tendering",
-        total_investment="130000000",
+        total_investment="13000",  # 万元
     )
     response = client.post(reverse("projects:update", args=[infra_project.pk]), data)
     assert response.status_code == 302
@@ -242,7 +242,7 @@ def test_the_list_costs_the_same_queries_for_3_or_30_projects(
     client = client_for("officer")
     # (the session comes from the cache) 1 user with organisation, 2 count for the paginator,
     # 3 the page with owner/leader/manager joined, 4 owner and 5 district choices of the
-    # filter, 6 and 7 the inbox badge (reports waiting for review, coordination items).
+    # filter, 6 the inbox badge, 7 the bell (unread notifications; both cached afterwards).
     with django_assert_num_queries(7):
         response = client.get(reverse("projects:list"))
     assert response.status_code == 200
@@ -258,7 +258,7 @@ def test_the_detail_page_costs_a_fixed_number_of_queries(
     client = client_for("officer")
     # (the session comes from the cache) 1 user with organisation, 2 project with
     # owner/leader/manager, 3 annual plans, 4 milestones with their organisations, 5 history
-    # records with their users, 6 and 7 the inbox badge.
+    # records with their users, 6 the inbox badge, 7 the bell (unread notifications).
     with django_assert_num_queries(7):
         response = client.get(infra_project.get_absolute_url())
     assert len(response.context["project"].milestones.all()) == 5
@@ -270,6 +270,6 @@ def test_an_htmx_filter_does_not_pay_for_the_navigation(
     ProjectFactory.create_batch(3, owner=orgs["infra"])
     client = client_for("officer")
     # user, count, page (the session comes from the cache): the fragment shows neither the
-    # navigation (no inbox badge) nor the filter form (no choice lists).
+    # navigation (no inbox badge, no bell) nor the filter form (no choice lists).
     with django_assert_num_queries(3):
         client.get(reverse("projects:list"), HTTP_HX_REQUEST="true")

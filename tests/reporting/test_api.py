@@ -383,7 +383,7 @@ def test_it_lets_only_the_owners_fillers_submit(api_for, persona, infra_report):
 REVIEW_STEPS = [
     ("return", ReportStatus.SUBMITTED, {"comment": "投资数据与台账不符"}, ReportStatus.RETURNED),
     ("accept", ReportStatus.SUBMITTED, {"comment": "同意"}, ReportStatus.ACCEPTED),
-    ("reopen", ReportStatus.ACCEPTED, {"reason": "审计调整"}, ReportStatus.RETURNED),
+    ("reopen", ReportStatus.ACCEPTED, {"comment": "审计调整"}, ReportStatus.RETURNED),
 ]
 
 
@@ -481,7 +481,7 @@ def test_a_step_from_the_wrong_state_answers_400_with_the_services_message(
         "submit": {"version": 1},
         "return": {"comment": "改"},
         "accept": {},
-        "reopen": {"reason": "改"},
+        "reopen": {"comment": "改"},
     }[step]
     if step == "patch":
         response = api.patch(url(infra_report), body, format="json")
@@ -598,7 +598,7 @@ def test_a_period_not_started_answers_400_with_the_services_message(
     ("step", "body", "field"),
     [
         ("return", {"comment": "   "}, "comment"),
-        ("reopen", {"reason": ""}, "reason"),
+        ("reopen", {"comment": ""}, "comment"),
     ],
 )
 def test_a_review_without_its_reason_answers_400_with_the_services_message(
@@ -617,8 +617,7 @@ def test_a_review_without_its_reason_answers_400_with_the_services_message(
     expected = service_refusal(call)
     response = api_for("officer").post(url(infra_report, step), body, format="json")
     assert response.status_code == 400
-    # The same message; for reopen the service names the web form's `comment`, while this
-    # body's field is `reason`.
+    # The same message, at the same field (`comment`) as the web form's, for every step.
     assert response.json() == {field: next(iter(expected.values()))}
 
 
@@ -677,7 +676,7 @@ def test_an_unknown_field_is_named(api_for, infra_report):
 
 
 @pytest.mark.parametrize(
-    ("step", "field"), [("submit", "version"), ("return", "comment"), ("reopen", "reason")]
+    ("step", "field"), [("submit", "version"), ("return", "comment"), ("reopen", "comment")]
 )
 def test_a_missing_required_field_is_named(api_for, infra_report, step, field):
     states = {
@@ -916,7 +915,7 @@ def test_it_lists_only_coordination_items_in_scope(api_for, persona, item, housi
 @pytest.mark.parametrize("persona", ALL)
 def test_it_lets_only_the_centre_answer(api_for, personas, persona, item):
     response = api_for(persona).post(
-        item_url(item, "answer"), {"answer": "已协调燃气公司"}, format="json"
+        item_url(item, "answer"), {"comment": "已协调燃气公司"}, format="json"
     )
     expected = expected_status(persona, REVIEWERS)
     assert response.status_code == expected, response.content
@@ -949,15 +948,15 @@ def test_coordination_steps_from_the_wrong_state_answer_400(api_for, personas, i
     )
     response = api_for("reporter").post(item_url(item, "close"))
     assert (response.status_code, response.json()) == (400, expected)
-    blank = api_for("officer").post(item_url(item, "answer"), {"answer": " "}, format="json")
+    blank = api_for("officer").post(item_url(item, "answer"), {"comment": " "}, format="json")
     assert blank.status_code == 400
     assert blank.json() == service_refusal(
         lambda: services.coordination_answer(actor=personas["officer"], item=item, answer=" ")
     )
-    assert api_for("officer").post(item_url(item, "answer"), {}, format="json").json()["answer"]
+    assert api_for("officer").post(item_url(item, "answer"), {}, format="json").json()["comment"]
     services.coordination_answer(actor=personas["officer"], item=item, answer="已协调")
     services.coordination_close(actor=personas["officer"], item=item)
-    again = api_for("officer").post(item_url(item, "answer"), {"answer": "再答"}, format="json")
+    again = api_for("officer").post(item_url(item, "answer"), {"comment": "再答"}, format="json")
     assert again.status_code == 400
     assert again.json()["non_field_errors"]
 
@@ -968,7 +967,7 @@ def test_an_item_raised_in_a_patch_is_answered_and_closed(api_for, infra_report)
     item_id = raised["coordination_items"][0]["id"]
     item = CoordinationItem.objects.get(pk=item_id)
     assert api_for("reporter").get(item_url(item)).json()["period"] == "2026-10"
-    api_for("officer").post(item_url(item, "answer"), {"answer": "已报交警支队"}, format="json")
+    api_for("officer").post(item_url(item, "answer"), {"comment": "已报交警支队"}, format="json")
     closed = api_for("reporter").post(item_url(item, "close")).json()
     assert (closed["status"], closed["answer"], closed["answered_by"]) == (
         "closed",

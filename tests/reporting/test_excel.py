@@ -21,7 +21,7 @@ from reporting.excel import (
     NEXT_STEPS,
     PROGRESS_PCT,
     PROGRESS_TEXT,
-    SHEET_TITLE,
+    SHEET,
 )
 from reporting.models import ProgressReport, ReportEvent, ReportImport
 from tests.factories import (
@@ -36,6 +36,7 @@ NOW = datetime.datetime(2026, 11, 20, 10, tzinfo=datetime.UTC)
 FILLERS = {"manager", "reporter", "reporter2"}  # subsidiary reporters and managers
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+SHEET_TITLE = SHEET.title
 pytestmark = pytest.mark.usefixtures("frozen_time")
 
 
@@ -177,7 +178,7 @@ def test_it_round_trips_a_filled_template_and_the_history_names_the_uploader(
         ("JC-2026-002", "unchanged"),
     ]
     changed = batch.rows[0]
-    assert (changed["report_id"], changed["version"]) == (first.pk, 1)
+    assert (changed["record_id"], changed["version"]) == (first.pk, 1)
     assert changed["values"] == {
         "investment": "1234500.00",
         "progress_text": "桩基施工完成 60%",

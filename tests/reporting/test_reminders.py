@@ -1,5 +1,7 @@
-"""Reminder e-mails (reporting.reminders): who gets which mail, never twice a day, and a mail
-that fails to send is sent by the next run. Time is frozen at 2026-11-20 09:00 in Shanghai."""
+"""The reminders of progress reporting (reporting.reminders' sources, sent by the base's
+portal.notifications.reminders_send): who gets which mail and which in-app notifications, never
+twice a day, and a mail that fails to send is sent by the next run. Time is frozen at 2026-11-20
+09:00 in Shanghai."""
 
 import datetime
 import io
@@ -15,9 +17,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from portal.models import Notification, ReminderClaim
+from portal.notifications import reminders_send
 from reporting.choices import ReportStatus
-from reporting.models import ReminderLog
-from reporting.reminders import reminders_send
 from tests.factories import (
     ProgressReportFactory,
     ProjectFactory,
@@ -113,6 +115,10 @@ def url(report) -> str:
     return f"{BASE}/reports/{report.pk}/"
 
 
+def key(report) -> str:
+    return f"reporting.progressreport:{report.pk}"
+
+
 def test_it_mails_the_owners_reporters_and_managers_one_mail_listing_all_their_forms(
     frozen, forms, mailoutbox
 ):
@@ -142,7 +148,8 @@ def test_it_mails_the_owners_reporters_and_managers_one_mail_listing_all_their_f
     assert "JC-2026" not in other
     # manager and reporter: 1 overdue + 1 due soon each; reporter2: 1 overdue;
     # two officers: 1 waiting each.
-    assert sent == {"due_soon": 2, "overdue": 3, "review_waiting": 2, "emails": 5}
+    assert sent == {"due_soon": 2, "overdue": 3, "waiting_review": 2, "emails": 5,
+                    "notifications": 7}  # fmt: skip
 
 
 def test_it_writes_in_the_portals_language_whatever_language_is_active(frozen, forms, mailoutbox):
@@ -151,6 +158,28 @@ def test_it_writes_in_the_portals_language_whatever_language_is_active(frozen, f
     body = mails_by_recipient(mailoutbox)["reporter@example.com"].body
     assert "（已退回）" in body or "(已退回)" in body  # the returned form's status, in Chinese
     assert "2026年10月" in body  # the period, in Chinese
+
+
+def test_it_adds_one_notification_per_form_to_each_persons_list(frozen, forms, people, mailoutbox):
+    with translation.override("en"):
+        reminders_send(today=timezone.localdate())
+
+    def notices(name):
+        return {n.key: n for n in Notification.objects.filter(recipient=people[name], read_at=None)}
+
+    for name in ("reporter", "manager"):
+        mine = notices(name)
+        assert set(mine) == {key(forms["overdue"]), key(forms["soon_returned"])}
+        overdue = mine[key(forms["overdue"])]
+        assert "JC-2026-001 滨河大道快速化改造工程" in overdue.title
+        assert "2026年10月" in overdue.text and "2026-11-05" in overdue.text  # portal's language
+        assert overdue.url == f"/reports/{forms['overdue'].pk}/"
+    assert set(notices("reporter2")) == {key(forms["housing_overdue"])}
+    for name in ("officer", "officer_design"):
+        waiting = notices(name)
+        assert set(waiting) == {key(forms["submitted_old"])}
+        assert "2026-11-10" in waiting[key(forms["submitted_old"])].text
+    assert not notices("leader") and not notices("admin")
 
 
 def test_it_reminds_every_officer_of_reports_waiting_more_than_two_days_only(
@@ -195,11 +224,14 @@ def test_it_does_not_repeat_a_reminder_the_same_day_but_does_the_next_day(
     frozen.shift(datetime.timedelta(hours=5))  # a second run the same afternoon
     again = reminders_send(today=timezone.localdate())
     assert mailoutbox == []
-    assert again == {"due_soon": 0, "overdue": 0, "review_waiting": 0, "emails": 0}
-    assert ReminderLog.objects.count() == 7
+    assert again == {"due_soon": 0, "overdue": 0, "waiting_review": 0, "emails": 0,
+                     "notifications": 0}  # fmt: skip
+    assert ReminderClaim.objects.count() == 7
+    assert Notification.objects.count() == 7
 
     frozen.move_to(at(TODAY + datetime.timedelta(days=1)))
     reminders_send(today=timezone.localdate())
+    assert Notification.objects.count() == 14
     assert {m.to[0] for m in mailoutbox} == {
         "manager@example.com",
         "reporter@example.com",
@@ -224,7 +256,8 @@ def test_it_reminds_only_of_what_is_new_since_the_last_run_that_day(
     for message in mailoutbox:
         assert url(late) in message.body
         assert url(forms["overdue"]) not in message.body  # already reminded today
-    assert sent == {"due_soon": 0, "overdue": 2, "review_waiting": 0, "emails": 2}
+    assert sent == {"due_soon": 0, "overdue": 2, "waiting_review": 0, "emails": 2,
+                    "notifications": 2}  # fmt: skip
 
 
 def test_it_does_not_resend_what_a_concurrent_run_claimed_meanwhile(
@@ -234,16 +267,16 @@ def test_it_does_not_resend_what_a_concurrent_run_claimed_meanwhile(
 
     def racing(*args, **kwargs):
         # Another run claims some reminders after this run read today's claims.
-        ReminderLog.objects.create(
-            report=forms["overdue"], recipient=people["reporter"], kind="overdue", day=TODAY
+        ReminderClaim.objects.create(
+            key=key(forms["overdue"]), recipient=people["reporter"], kind="overdue", day=TODAY
         )
-        ReminderLog.objects.create(
-            report=forms["housing_overdue"], recipient=people["reporter2"], kind="overdue",
+        ReminderClaim.objects.create(
+            key=key(forms["housing_overdue"]), recipient=people["reporter2"], kind="overdue",
             day=TODAY,
         )  # fmt: skip
         return real_get_connection(*args, **kwargs)
 
-    monkeypatch.setattr("reporting.reminders.mail.get_connection", racing)
+    monkeypatch.setattr("portal.notifications.mail.get_connection", racing)
     sent = reminders_send(today=timezone.localdate())
 
     mails = mails_by_recipient(mailoutbox)
@@ -251,8 +284,10 @@ def test_it_does_not_resend_what_a_concurrent_run_claimed_meanwhile(
     assert url(forms["overdue"]) not in mails["reporter@example.com"].body
     assert url(forms["soon_returned"]) in mails["reporter@example.com"].body
     assert url(forms["overdue"]) in mails["manager@example.com"].body
-    assert sent == {"due_soon": 2, "overdue": 1, "review_waiting": 2, "emails": 4}
-    assert ReminderLog.objects.count() == 7
+    assert sent == {"due_soon": 2, "overdue": 1, "waiting_review": 2, "emails": 4,
+                    "notifications": 5}  # fmt: skip
+    assert ReminderClaim.objects.count() == 7
+    assert not Notification.objects.filter(recipient=people["reporter2"]).exists()
 
 
 class FailingBackend(EmailBackend):
@@ -274,7 +309,8 @@ def test_it_leaves_no_claim_when_the_mail_server_fails_so_the_next_run_sends(
     with pytest.raises(smtplib.SMTPServerDisconnected):
         reminders_send(today=timezone.localdate())
     assert mailoutbox == []
-    assert not ReminderLog.objects.exists()
+    assert not ReminderClaim.objects.exists()
+    assert not Notification.objects.exists()  # the notifications roll back with the claims
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     sent = reminders_send(today=timezone.localdate())
@@ -294,13 +330,15 @@ def test_it_sends_the_other_mails_when_one_fails_and_only_that_one_on_the_retry(
         "officer_design@example.com",
         "reporter2@example.com",
     ]
-    assert not ReminderLog.objects.filter(recipient__username="reporter").exists()
+    assert not ReminderClaim.objects.filter(recipient__username="reporter").exists()
+    assert not Notification.objects.filter(recipient__username="reporter").exists()
 
     mailoutbox.clear()
     monkeypatch.setattr(FailingBackend, "refuse", frozenset({"nobody@example.com"}))
     sent = reminders_send(today=timezone.localdate())
     assert [m.to[0] for m in mailoutbox] == ["reporter@example.com"]
-    assert sent == {"due_soon": 1, "overdue": 1, "review_waiting": 0, "emails": 1}
+    assert sent == {"due_soon": 1, "overdue": 1, "waiting_review": 0, "emails": 1,
+                    "notifications": 2}  # fmt: skip
 
 
 def test_it_does_not_remind_of_submitted_or_accepted_forms(
@@ -317,7 +355,7 @@ def test_it_does_not_remind_of_submitted_or_accepted_forms(
     assert mailoutbox == []
 
 
-def test_it_skips_users_without_an_email_address_and_inactive_users(
+def test_it_mails_no_user_without_an_email_address_nor_inactive_users(
     frozen, forms, orgs, people, mailoutbox
 ):
     people["reporter"].email = ""
@@ -330,7 +368,13 @@ def test_it_skips_users_without_an_email_address_and_inactive_users(
     addresses = {m.to[0] for m in mailoutbox}
     assert "manager@example.com" in addresses
     assert "gone@example.com" not in addresses
-    assert not ReminderLog.objects.filter(recipient=people["reporter"]).exists()
+    assert not ReminderClaim.objects.filter(recipient__username="gone").exists()
+    assert not Notification.objects.filter(recipient__username="gone").exists()
+    # Without an address the reporter gets no mail, only the in-app notifications.
+    assert "" not in addresses and "reporter@example.com" not in addresses
+    assert sorted(
+        Notification.objects.filter(recipient=people["reporter"]).values_list("key", flat=True)
+    ) == sorted([key(forms["overdue"]), key(forms["soon_returned"])])
 
 
 def test_it_reminds_the_users_of_a_parent_subsidiary_but_not_of_a_department_under_it(
@@ -355,8 +399,10 @@ def test_it_reminds_the_users_of_a_parent_subsidiary_but_not_of_a_department_und
 def test_it_makes_the_same_number_of_queries_for_3_and_30_reports(
     frozen, orgs, people, periods, mailoutbox
 ):
-    # Reads: the open forms due, the people who fill them, the submitted forms waiting, the
-    # officers, today's claims. Then one claim insert per mail (in its own transaction).
+    # The old claims pruned; reads: the open forms due and the people who fill them (for the
+    # overdue and again for the due-soon source), the submitted forms waiting, the officers,
+    # today's claims. Then per mail, in its own transaction, one claim insert and one
+    # notification insert.
     def seed(count):
         for n in range(count):
             owner = orgs["infra"] if n % 2 else orgs["housing"]
@@ -376,7 +422,8 @@ def test_it_makes_the_same_number_of_queries_for_3_and_30_reports(
         # The next day, so that the same five mails go out again, now with 30 forms each.
         sent = reminders_send(today=TODAY + datetime.timedelta(days=1))
     # 14 infrastructure forms to two people, 16 housing forms to one; 30 waiting to two officers.
-    assert sent == {"due_soon": 0, "overdue": 44, "review_waiting": 60, "emails": 5}
+    assert sent == {"due_soon": 0, "overdue": 44, "waiting_review": 60, "emails": 5,
+                    "notifications": 104}  # fmt: skip
     assert len(few) == len(many), "\n".join(q["sql"] for q in many.captured_queries)
 
 

@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.db import OperationalError
 
 from portal.celery import app
+from portal.models import Notification
 from projects.choices import Stage
 from reporting import tasks
 from reporting.choices import PeriodKind
@@ -133,8 +134,15 @@ def test_it_resends_reminders_after_the_mail_server_failed_once(orgs, personas, 
     result = tasks.send_reminders.apply(args=["2026-11-20"], throw=False).get()
 
     assert len(failures) == 1
-    assert result == {"due_soon": 0, "overdue": 1, "review_waiting": 0, "emails": 1}
+    # The manager, without an address, had his notification from the failed first run; the
+    # retry delivers the reporter's mail and notification.
+    assert result == {"due_soon": 0, "overdue": 1, "waiting_review": 0, "emails": 1,
+                      "notifications": 1}  # fmt: skip
     assert [m.to for m in mailoutbox] == [["reporter@example.com"]]
+    assert sorted(Notification.objects.values_list("recipient__username", flat=True)) == [
+        "manager",
+        "reporter",
+    ]
 
 
 def test_the_beat_schedule_runs_the_daily_jobs_in_the_portals_time_zone():

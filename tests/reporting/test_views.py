@@ -68,7 +68,10 @@ def test_only_centre_officers_and_admins_review(client_for, persona, infra_repor
     ("leader", {"coordination"}),
 ])  # fmt: skip
 def test_the_inbox_shows_what_each_role_acts_on(client_for, persona, sections, infra_report):
-    html = client_for(persona).get(reverse("reporting:inbox")).content.decode()
+    # The inbox moved to the base (portal.inbox); the old address leads there.
+    response = client_for(persona).get(reverse("reporting:inbox"), follow=True)
+    assert response.redirect_chain == [(reverse("inbox"), 302)]
+    html = response.content.decode()
     for section in ["to_fill", "returned", "to_review", "coordination"]:
         assert (f'data-testid="inbox-{section.replace("_", "-")}"' in html) == (section in sections)
 
@@ -184,15 +187,18 @@ def test_the_centre_answers_a_coordination_item_and_the_subsidiary_sees_it(
         report=infra_report, project=infra_report.project, subject="协调交通导改审批"
     )
     assert (
-        client_for("reporter").post(item.get_absolute_url(), {"answer": "我来回答"}).status_code
+        client_for("reporter")
+        .post(item.get_absolute_url(), {"action": "answer", "comment": "我来回答"})
+        .status_code
         == 403
     )
     officer = client_for("officer")
-    officer.post(item.get_absolute_url(), {"action": "answer", "answer": "已约交警部门会商"})
+    officer.post(item.get_absolute_url(), {"action": "answer", "comment": "已约交警部门会商"})
     item.refresh_from_db()
     assert (item.status, item.answered_by) == (CoordinationStatus.ANSWERED, personas["officer"])
-    inbox = client_for("reporter").get(reverse("reporting:inbox"))
-    assert item in inbox.context["coordination"]
+    inbox = client_for("reporter").get(reverse("reporting:inbox"), follow=True)
+    answered = inbox.context["sections"]["reporting.coordination_answered"]
+    assert item.pk in [row.pk for row in answered.items]
     client_for("reporter").post(item.get_absolute_url(), {"action": "close"})
     item.refresh_from_db()
     assert item.status == CoordinationStatus.CLOSED
@@ -224,12 +230,16 @@ def test_the_inbox_and_list_cost_the_same_queries_for_2_or_20_reports(
             status=ReportStatus.RETURNED if index % 2 else ReportStatus.DRAFT,
         )
     client = client_for("reporter")
-    # user, badge (reports, items); inbox: to fill, returned, coordination items (the session
-    # comes from the cache).
-    with django_assert_num_queries(6):
-        client.get(reverse("reporting:inbox"))
-    # user, badge x2, count, page, period and owner choices of the filter.
-    with django_assert_num_queries(7):
+    # user; every inbox source's rows in one UNION ALL (portal.inbox), which also refreshes the
+    # badge's cache, so the navigation's badge costs nothing; the bell (unread notifications).
+    # The session comes from the cache.
+    with django_assert_num_queries(3):
+        response = client.get(reverse("inbox"))
+    sections = response.context["sections"]
+    assert sections["reporting.to_fill"].count + sections["reporting.returned"].count == count
+    # user, count, page, period and owner choices of the filter (the badge and the bell come
+    # from the cache now).
+    with django_assert_num_queries(5):
         response = client.get(reverse("reporting:list"))
     assert response.context["paginator"].count == count
 
@@ -244,8 +254,8 @@ def test_the_detail_costs_a_fixed_number_of_queries(
         infra_report.problems.create(description=f"问题{index}")
     client = client_for("officer")
     # user, the report with its figures, problems, coordination items, events, milestones
-    # reached, and the badge (reports to review, coordination items); the session comes from
-    # the cache.
+    # reached, the inbox badge and the bell (unread notifications); the session comes from the
+    # cache.
     with django_assert_num_queries(8):
         client.get(infra_report.get_absolute_url())
 

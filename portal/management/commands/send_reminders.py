@@ -3,14 +3,15 @@ import datetime
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from reporting.reminders import reminders_send
+from portal.notifications import reminders_send
 
 
 class Command(BaseCommand):
     help = (
-        "Send a day's reminder e-mails: forms due soon or overdue to their reporters and "
-        "managers, forms waiting for review to the centre's officers (what the Celery beat job "
-        "does daily). Nothing is sent twice for the same form, person and day."
+        "Send a day's reminders, of every app's registered sources (what the Celery beat job "
+        "does daily): e-mails and in-app notifications, e.g. forms due soon or overdue to their "
+        "reporters and managers, forms waiting for review to the centre's officers. Nothing is "
+        "sent twice for the same item, person and day."
     )
 
     def add_arguments(self, parser):
