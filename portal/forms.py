@@ -1,7 +1,8 @@
 import django_filters
 from django import forms
-from django.core import validators as django_validators
 from django.forms.renderers import TemplatesSetting
+
+from portal.limits import text_length_validator, text_max_length
 
 
 class PortalFormRenderer(TemplatesSetting):
@@ -26,6 +27,13 @@ class BootstrapFormMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
+            if (isinstance(field, forms.CharField) and isinstance(widget, forms.Textarea)
+                    and field.max_length is None):  # fmt: skip
+                # Free text: the same limit as the API and Excel (portal.limits), told to the
+                # browser too.
+                field.max_length = text_max_length()
+                field.validators.append(text_length_validator)
+                widget.attrs["maxlength"] = str(field.max_length)
             if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple):
                 continue
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
@@ -82,17 +90,11 @@ class TransitionForm(BootstrapFormMixin, forms.Form):
     version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, model, **kwargs):
-        from django.conf import settings
-
         from portal import workflow
 
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)  # the comment gets the free-text limit here
         self.transitions = {t.name: t for t in workflow.transitions_of(model)}
         self.fields["action"].choices = [(t.name, t.label) for t in self.transitions.values()]
-        self.fields["comment"].max_length = settings.PORTAL.get("TEXT_MAX_LENGTH", 5000)
-        self.fields["comment"].validators.append(
-            django_validators.MaxLengthValidator(self.fields["comment"].max_length)
-        )
 
     @property
     def transition(self):

@@ -48,6 +48,9 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from portal import notifications
+from portal.models import Notification
+
 
 class Kind(models.TextChoices):
     """How the inbox groups what waits (in this order)."""
@@ -350,12 +353,34 @@ def counts(user, *, today: datetime.date | None = None) -> dict[str, int]:
         return cached
     active = _active(user)
     result = {source.key: 0 for source, _qs in active}
-    union = _union([_rows(source, qs, columns=False) for source, qs in active])
+    parts = [_rows(source, qs, columns=False) for source, qs in active]
+    bell = _unread_rows(user)
+    union = _union([*parts, bell] if bell is not None else parts)
     if union is not None:
-        # One query: every source's rows, as (key, pk), counted per key by the database.
-        result.update(_count_union(union))
+        # One query: every source's rows, as (key, pk), counted per key by the database; and,
+        # when the bell's count is not cached either, the unread notifications in the same
+        # statement, so the navigation pays one query for both on a cold cache.
+        found = _count_union(union)
+        if bell is not None:
+            notifications.remember_unread(user, found.pop(UNREAD_KEY, 0))
+        result.update(found)
     _write_cache(user, today, version, result)
     return result
+
+
+UNREAD_KEY = "portal.notifications.unread"
+
+
+def _unread_rows(user) -> models.QuerySet | None:
+    """The user's unread notifications in the union's shape, unless the bell's count is cached."""
+    if notifications.cached_unread(user) is not None:
+        return None
+    return (
+        Notification.objects.filter(recipient=user, read_at__isnull=True)
+        .order_by()
+        .values(**{f"{PREFIX}key": Value(UNREAD_KEY, output_field=models.CharField()),
+                   f"{PREFIX}pk": F("pk")})  # fmt: skip
+    )
 
 
 def _count_union(union: models.QuerySet) -> dict[str, int]:

@@ -133,12 +133,21 @@ def unread_count(user: User) -> int:
     """The bell's number: the user's unread notifications. Cached per user; at most one query."""
     if not user.is_authenticated:
         return 0
-    key = _unread_key(user.pk)
-    count = cache.get(key)
+    count = cached_unread(user)
     if count is None:
         count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-        cache.set(key, count, UNREAD_CACHE_SECONDS)
+        remember_unread(user, count)
     return count
+
+
+def cached_unread(user: User) -> int | None:
+    """The bell's cached count, or None when it must be counted again."""
+    return cache.get(_unread_key(user.pk))
+
+
+def remember_unread(user: User, count: int) -> None:
+    """Cache the bell's count (the inbox's badge query counts it too on a cold cache)."""
+    cache.set(_unread_key(user.pk), count, UNREAD_CACHE_SECONDS)
 
 
 def notification_mark_read(*, actor: User, notification: Notification) -> bool:

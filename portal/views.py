@@ -183,9 +183,11 @@ class TransitionView(LoginRequiredMixin, View):
     def post(self, request, pk):
         obj = access.fetch(self.get_queryset(), request.user, pk)
         form = TransitionForm(request.POST, model=type(obj))
+        chosen = form.transitions.get(request.POST.get("action", ""))
+        if chosen is not None:  # 403 before anything else is said about the step
+            require(access.allows(request.user, chosen.permission, obj))
         if form.is_valid():
             info = form.transition
-            require(access.allows(request.user, info.permission, obj))
             try:
                 workflow.transition_perform(
                     actor=request.user,

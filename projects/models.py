@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from portal.access import AccessPolicy, ScopedQuerySet
 from portal.choices import OrganisationKind, Role
 from portal.models import Organisation
+from portal.limits import text_length_validator
 from portal.money import NOT_NEGATIVE, MoneyField
 from projects.choices import Category, DeliveryMode, Stage
 
@@ -121,7 +122,7 @@ class Project(models.Model):
     planned_finish = models.DateField(_("planned finish"), null=True, blank=True)
     actual_start = models.DateField(_("actual start"), null=True, blank=True)
     actual_finish = models.DateField(_("actual finish"), null=True, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, validators=[text_length_validator])
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -230,7 +231,7 @@ class Milestone(models.Model):
         related_name="milestones",
     )
     responsible_person = models.CharField(_("responsible person"), max_length=50, blank=True)
-    arrangement = models.TextField(_("arrangement"), blank=True)
+    arrangement = models.TextField(_("arrangement"), blank=True, validators=[text_length_validator])
     actual_date = models.DateField(_("completed on"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from portal.access import AccessPolicy, ScopedQuerySet, step
 from portal.choices import Role
 from portal.excel.models import ExcelImport
+from portal.limits import text_length_validator
 from portal.money import NOT_NEGATIVE, MoneyField
 from portal.workflow import Comment, FSMField, WorkflowEvent
 from portal.workflow import step as transition
@@ -138,15 +139,17 @@ class ProgressReport(models.Model):
     investment = MoneyField(
         _("investment completed this period (yuan)"), default=0, validators=NOT_NEGATIVE
     )
-    progress_text = models.TextField(_("physical progress"), blank=True)
+    progress_text = models.TextField(
+        _("physical progress"), blank=True, validators=[text_length_validator]
+    )
     progress_pct = models.DecimalField(
         _("physical progress (%)"), max_digits=5, decimal_places=2, null=True, blank=True,
         validators=[MinValueValidator(0, _("A percentage is between 0 and 100.")),
                     MaxValueValidator(100, _("A percentage is between 0 and 100."))],
     )  # fmt: skip
-    next_steps = models.TextField(_("next steps"), blank=True)
+    next_steps = models.TextField(_("next steps"), blank=True, validators=[text_length_validator])
     explanation = models.TextField(
-        _("explanation"), blank=True,
+        _("explanation"), blank=True, validators=[text_length_validator],
         help_text=_("Needed when the year to date passes the annual plan, or progress goes "
                     "back from the last accepted period."),
     )  # fmt: skip
@@ -274,14 +277,14 @@ class ReportProblem(models.Model):
     """A problem (存在问题) named in a report, with who solves it and by when."""
 
     report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="problems")
-    description = models.TextField(_("problem"))
+    description = models.TextField(_("problem"), validators=[text_length_validator])
     responsible_unit = models.CharField(_("responsible unit"), max_length=100, blank=True)
     responsible_person = models.CharField(_("responsible person"), max_length=50, blank=True)
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=ItemStatus.choices, default=ItemStatus.OPEN
     )
-    resolution = models.TextField(_("resolution"), blank=True)
+    resolution = models.TextField(_("resolution"), blank=True, validators=[text_length_validator])
 
     history = HistoricalRecords()
 
@@ -308,7 +311,7 @@ class CoordinationItem(models.Model):
         Project, on_delete=models.PROTECT, related_name="coordination_items"
     )
     subject = models.CharField(_("matter"), max_length=200)
-    detail = models.TextField(_("detail"), blank=True)
+    detail = models.TextField(_("detail"), blank=True, validators=[text_length_validator])
     status = FSMField(
         _("status"),
         max_length=10,

@@ -242,8 +242,9 @@ def test_the_list_costs_the_same_queries_for_3_or_30_projects(
     client = client_for("officer")
     # (the session comes from the cache) 1 user with organisation, 2 count for the paginator,
     # 3 the page with owner/leader/manager joined, 4 owner and 5 district choices of the
-    # filter, 6 the inbox badge, 7 the bell (unread notifications; both cached afterwards).
-    with django_assert_num_queries(7):
+    # filter, 6 the inbox badge and the bell's unread notifications in one query (both cached
+    # afterwards).
+    with django_assert_num_queries(6):
         response = client.get(reverse("projects:list"))
     assert response.status_code == 200
 
@@ -258,8 +259,8 @@ def test_the_detail_page_costs_a_fixed_number_of_queries(
     client = client_for("officer")
     # (the session comes from the cache) 1 user with organisation, 2 project with
     # owner/leader/manager, 3 annual plans, 4 milestones with their organisations, 5 history
-    # records with their users, 6 the inbox badge, 7 the bell (unread notifications).
-    with django_assert_num_queries(7):
+    # records with their users, 6 the inbox badge and the bell (one query).
+    with django_assert_num_queries(6):
         response = client.get(infra_project.get_absolute_url())
     assert len(response.context["project"].milestones.all()) == 5
 

@@ -254,9 +254,9 @@ def test_the_detail_costs_a_fixed_number_of_queries(
         infra_report.problems.create(description=f"问题{index}")
     client = client_for("officer")
     # user, the report with its figures, problems, coordination items, events, milestones
-    # reached, the inbox badge and the bell (unread notifications); the session comes from the
-    # cache.
-    with django_assert_num_queries(8):
+    # reached, the inbox badge with the bell's unread notifications (one query); the session
+    # comes from the cache.
+    with django_assert_num_queries(7):
         client.get(infra_report.get_absolute_url())
 
 

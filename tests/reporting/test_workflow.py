@@ -215,3 +215,46 @@ def test_coordination_items_use_the_same_claim(personas, infra_report):
                                     comment="另一答复")  # fmt: skip
     item.refresh_from_db()
     assert (item.status, item.answer, item.version) == (CoordinationStatus.ANSWERED, "已协调", 2)
+
+
+# --- free text: one limit for the page, the API and Excel (portal.limits) -------------------------
+
+
+def test_a_text_past_the_limit_is_refused_at_its_field_by_the_page_and_the_api(
+    client_for, api_for, infra_report, settings
+):
+    settings.PORTAL = {**settings.PORTAL, "TEXT_MAX_LENGTH": 20}
+    long_text = "施" * 21
+    page = client_for("reporter").post(
+        reverse("reporting:edit", args=[infra_report.pk]),
+        {"version": 1, "investment": "1", "progress_text": long_text, "action": "save",
+         "problems-TOTAL_FORMS": 0, "problems-INITIAL_FORMS": 0,
+         "coordination-TOTAL_FORMS": 0, "coordination-INITIAL_FORMS": 0},
+    )  # fmt: skip
+    html = page.content.decode()
+    assert 'data-field-error="progress_text"' in html and long_text in html  # kept, not saved
+    assert 'maxlength="20"' in html
+    api = api_for("reporter").patch(
+        reverse("api-report-detail", args=[infra_report.pk]),
+        {"version": 1, "progress_text": long_text},
+        format="json",
+    )
+    assert api.status_code == 400 and list(api.json()) == ["progress_text"]
+    infra_report.refresh_from_db()
+    assert (infra_report.progress_text, infra_report.version) == ("", 1)
+
+
+def test_a_comment_past_the_limit_on_the_page_keeps_what_was_typed(
+    client_for, infra_report, settings
+):
+    settings.PORTAL = {**settings.PORTAL, "TEXT_MAX_LENGTH": 10}
+    kit.put_in_state(infra_report, ReportStatus.SUBMITTED)
+    response = client_for("officer").post(
+        reverse("reporting:review", args=[infra_report.pk]),
+        {"action": "return", "comment": "请" * 11, "version": 1},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-field-error="comment"' in html and "请" * 11 in html
+    infra_report.refresh_from_db()
+    assert infra_report.status == ReportStatus.SUBMITTED
