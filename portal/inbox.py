@@ -378,8 +378,12 @@ def _unread_rows(user) -> models.QuerySet | None:
     return (
         Notification.objects.filter(recipient=user, read_at__isnull=True)
         .order_by()
-        .values(**{f"{PREFIX}key": Value(UNREAD_KEY, output_field=models.CharField()),
-                   f"{PREFIX}pk": F("pk")})  # fmt: skip
+        .values(
+            **{
+                f"{PREFIX}key": Value(UNREAD_KEY, output_field=models.CharField()),
+                f"{PREFIX}pk": F("pk"),
+            }
+        )
     )
 
 

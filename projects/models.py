@@ -11,8 +11,8 @@ from simple_history.models import HistoricalRecords
 
 from portal.access import AccessPolicy, ScopedQuerySet
 from portal.choices import OrganisationKind, Role
-from portal.models import Organisation
 from portal.limits import text_length_validator
+from portal.models import Organisation
 from portal.money import NOT_NEGATIVE, MoneyField
 from projects.choices import Category, DeliveryMode, Stage
 
