@@ -229,12 +229,19 @@ def allows(user: User, action: Action | str, obj: models.Model) -> bool:
 
 def users_allowed(action: Action | str, obj: models.Model) -> list[User]:
     """The active users (administrators aside) who may take `action` on `obj`: whom a step's
-    notice or a reminder goes to. Two small reads: the candidates by role, then the rule."""
+    notice or a reminder goes to. One query narrowed in SQL to the step's group roles and to the
+    own roles of the owner's organisation and its parents; the functions are checked here."""
     from portal.models import User  # the base may import its own models
 
-    rule = type(obj).access_policy.rule(action)
-    roles = set(rule.group) | set(rule.own)
-    candidates = User.objects.filter(is_active=True, role__in=roles).select_related("organisation")
+    policy: AccessPolicy = type(obj).access_policy
+    rule = policy.rule(action)
+    owner = policy.owner_of(obj)
+    if owner is None:
+        return []
+    parts = owner.path.strip("/").split("/")
+    tree = ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1)]
+    wanted = Q(role__in=list(rule.group)) | Q(role__in=list(rule.own), organisation__path__in=tree)
+    candidates = User.objects.filter(wanted, is_active=True).select_related("organisation")
     return [user for user in candidates if allows(user, action, obj)]
 
 

@@ -10,7 +10,6 @@ Conventions every app's API follows:
 
 from collections.abc import Mapping
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
@@ -23,6 +22,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal import access, workflow
 from portal.access import Action
+from portal.limits import text_length_validator
 
 
 class PortalPagination(pagination.PageNumberPagination):
@@ -128,7 +128,7 @@ def transition_serializer(model, info: workflow.Transition) -> type[StrictSerial
             required=False,
             default="",
             allow_blank=True,  # so that a blank one gets the step's own message (400)
-            max_length=settings.PORTAL.get("TEXT_MAX_LENGTH", 5000),
+            validators=[text_length_validator],
             help_text=("Required. " if required else "Optional. ") + str(info.comment_help or ""),
         )
     camel = "".join(part.capitalize() for part in info.name.split("_"))

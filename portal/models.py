@@ -109,6 +109,12 @@ class User(AbstractUser):
     def get_full_name(self) -> str:
         return self.name or super().get_full_name() or self.username
 
+    @property
+    def function_labels(self) -> list[str]:
+        """The functions an officer holds, as their labels, in the centre's order."""
+        held = set(self.functions or [])
+        return [str(f.label) for f in Function if f.value in held]
+
     def clean(self) -> None:
         super().clean()
         errors = {}

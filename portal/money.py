@@ -14,7 +14,7 @@ amounts are never rounded by more than to the fen.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from enum import Enum
 
 from django import forms
@@ -81,7 +81,9 @@ def rounded(yuan, unit: Unit = Unit.WAN, digits: int = 2) -> Decimal | None:
     value = to_unit(yuan, unit)
     if value is None or not value.is_finite():
         return None
-    value = value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    with localcontext() as context:  # room for any finite figure (1e30 yuan included)
+        context.prec = max(28, value.adjusted() + digits + 2)
+        value = value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     return value if value else abs(value)  # no "-0.00" for a tiny negative
 
 

@@ -13,10 +13,12 @@ Reminders ("due soon", "overdue", "waiting for review"): apps register `Reminder
 `AppConfig.ready()` (the base imports no app). `reminders_send(today=)`, run daily by Celery beat
 (`reporting.tasks.send_reminders`) or `manage.py send_reminders`, gathers every source's items,
 groups them into one mail per recipient and writes one in-app notification per item. Each
-(item, recipient, kind, day) is delivered at most once: the run claims it in `ReminderClaim`
-(unique on those four columns) in the same transaction that writes the notifications and sends
-the mail, so a second run the same day finds it claimed, and a mail that fails to send leaves no
-claim (and no notification) behind for the retry.
+(item, recipient, kind, day) is delivered at most once per channel: the run claims it in
+`ReminderClaim` (unique on those four columns; a mail's claims have the kind "<kind>:mail") in
+the same transaction that writes the notifications, or that sends the mail, so a second run the
+same day finds it claimed, and a mail that fails to send leaves no mail claim behind for the
+retry, while the notifications are delivered whatever the mail server does. An unread
+notification about the same item is replaced, not repeated, day after day.
 
 Delivery is at least once, not exactly once: if the commit fails after the mail server accepted
 a mail, its claims are lost and the next run sends it again. A duplicate reminder is better than
@@ -224,26 +226,22 @@ def sources() -> list[ReminderSource]:
 
 @dataclass
 class _Delivery:
-    """What one recipient gets today: one mail (if it has an address) and one notification per
-    item."""
+    """What one recipient gets today: `entries`, the reminders due in the portal (one
+    notification each), and `mail_entries`, those due by mail (one mail for all; none without an
+    address). The two channels are claimed apart, so a mail server that is down delays the mail
+    and not the notifications."""
 
     recipient: User
     entries: list[tuple[ReminderSource, ReminderItem]] = field(default_factory=list)
+    mail_entries: list[tuple[ReminderSource, ReminderItem]] = field(default_factory=list)
 
-    def claims(self, day: datetime.date) -> list[ReminderClaim]:
-        return [
-            ReminderClaim(key=item.key, recipient=self.recipient, kind=source.kind, day=day)
-            for source, item in self.entries
-        ]
 
-    def notifications(self) -> list[Notification]:
-        return [
-            row
-            for _source, item in self.entries
-            for row in _rows(
-                [self.recipient.pk], title=item.title, text=item.text, url=item.url, key=item.key
-            )
-        ]
+APP, MAIL = "app", "mail"
+
+
+def _claim_kind(kind: str, channel: str) -> str:
+    """The claim's kind: the reminder's kind, marked for the mail channel ("overdue:mail")."""
+    return kind if channel == APP else f"{kind}:{MAIL}"
 
 
 def _pending(*, today: datetime.date) -> list[_Delivery]:
@@ -264,14 +262,19 @@ def _pending(*, today: datetime.date) -> list[_Delivery]:
     for pk in sorted(by_recipient):
         delivery = by_recipient[pk]
         seen = set()
-        entries = []
+        app, by_mail = [], []
         for source, item in delivery.entries:
-            claim = (item.key, pk, source.kind)
-            if claim not in claimed and claim not in seen:
-                seen.add(claim)
-                entries.append((source, item))
-        if entries:
-            pending.append(_Delivery(delivery.recipient, entries))
+            if (item.key, source.kind) in seen:
+                continue
+            seen.add((item.key, source.kind))
+            if (item.key, pk, _claim_kind(source.kind, APP)) not in claimed:
+                app.append((source, item))
+            if delivery.recipient.email and (
+                (item.key, pk, _claim_kind(source.kind, MAIL)) not in claimed
+            ):
+                by_mail.append((source, item))
+        if app or by_mail:
+            pending.append(_Delivery(delivery.recipient, app, by_mail))
     return pending
 
 
@@ -351,39 +354,53 @@ class _Mailer:
 # --- claiming and sending ------------------------------------------------------------------------
 
 
-def _claim_and_deliver(delivery: _Delivery, *, today: datetime.date, mailer: _Mailer):
-    """Claim the delivery's reminders, write its notifications and send its mail in one
-    transaction; return what was delivered (None when another run took it all).
+Entries = list[tuple[ReminderSource, ReminderItem]]
+
+
+def _claim_then(recipient: User, entries: Entries, *, today: datetime.date, channel: str,
+                deliver: Callable[[Entries], None]) -> Entries:  # fmt: skip
+    """Claim `entries` for `channel` and `deliver` them in one transaction; return what was
+    delivered ([] when another run took it all).
 
     The claims are inserted without ignoring conflicts: a concurrent run that claimed the same
     (item, recipient, kind, day) makes the insert fail (on PostgreSQL after waiting for that run
-    to commit), and the delivery is then rebuilt without what the other run took. If sending
-    raises, the transaction rolls back and the claims and notifications go with it, so a retry
-    delivers them.
+    to commit), and the entries are then claimed again without what the other run took. If
+    `deliver` raises, the transaction rolls back with its claims, so a retry delivers them.
     """
-    recipient = delivery.recipient
     for _attempt in range(CLAIM_ATTEMPTS):
+        if not entries:
+            return []
         try:
             with transaction.atomic():
-                ReminderClaim.objects.bulk_create(delivery.claims(today))
-                Notification.objects.bulk_create(delivery.notifications())
-                _forget_unread([recipient.pk])
-                if recipient.email:
-                    mailer.send(_message(delivery))
-            return delivery
+                ReminderClaim.objects.bulk_create([
+                    ReminderClaim(key=item.key, recipient=recipient, day=today,
+                                  kind=_claim_kind(source.kind, channel))
+                    for source, item in entries
+                ])  # fmt: skip
+                deliver(entries)
+            return entries
         except IntegrityError:
             taken = set(
                 ReminderClaim.objects.filter(
-                    recipient=recipient,
-                    day=today,
-                    key__in={item.key for _source, item in delivery.entries},
+                    recipient=recipient, day=today, key__in={item.key for _s, item in entries}
                 ).values_list("key", "kind")
             )
-            entries = [(s, i) for s, i in delivery.entries if (i.key, s.kind) not in taken]
-            if not entries:
-                return None
-            delivery = _Delivery(recipient, entries)
+            entries = [(source, item) for source, item in entries
+                       if (item.key, _claim_kind(source.kind, channel)) not in taken]  # fmt: skip
     raise IntegrityError(f"Could not claim the reminders of user {recipient.pk} for {today}.")
+
+
+def _post(recipient: User, entries: Entries) -> None:
+    """The reminders' notifications: one per item; an unread one about the same item is
+    replaced, so an item overdue for a week stays one line of the list, not seven."""
+    keys = [item.key for _source, item in entries]
+    Notification.objects.filter(recipient=recipient, key__in=keys, read_at__isnull=True).delete()
+    Notification.objects.bulk_create([
+        Notification(recipient=recipient, title=_rendered(item.title)[:200],
+                     text=_rendered(item.text), url=str(item.url)[:500], key=item.key[:150])
+        for _source, item in entries
+    ])  # fmt: skip
+    _forget_unread([recipient.pk])
 
 
 def reminders_send(*, today: datetime.date) -> dict[str, int]:
@@ -407,16 +424,30 @@ def reminders_send(*, today: datetime.date) -> dict[str, int]:
         mailer = _Mailer()
         try:
             for delivery in pending:
+                recipient, done = delivery.recipient, {}
                 try:
-                    done = _claim_and_deliver(delivery, today=today, mailer=mailer)
+                    posted = _claim_then(
+                        recipient,
+                        delivery.entries,
+                        today=today,
+                        channel=APP,
+                        deliver=lambda e, r=recipient: _post(r, e),
+                    )
+                    delivered["notifications"] += len(posted)
+                    done.update({(item.key, source.kind): source for source, item in posted})
+                    mailed = _claim_then(
+                        recipient,
+                        delivery.mail_entries,
+                        today=today,
+                        channel=MAIL,
+                        deliver=lambda e, r=recipient: mailer.send(_message(_Delivery(r, e))),
+                    )
+                    delivered["emails"] += 1 if mailed else 0
+                    done.update({(item.key, source.kind): source for source, item in mailed})
                 except Exception as exc:  # one failing mail must not stop the others
-                    log.exception("Reminders to user %s failed", delivery.recipient.pk)
+                    log.exception("Reminders to user %s failed", recipient.pk)
                     errors.append(exc)
-                    continue
-                if done:
-                    delivered["emails"] += 1 if done.recipient.email else 0
-                    delivered["notifications"] += len(done.entries)
-                    delivered.update(source.kind for source, _item in done.entries)
+                delivered.update(source.kind for source in done.values())
         finally:
             mailer.close()
     if errors:

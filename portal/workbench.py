@@ -18,7 +18,7 @@ from portal.models import User
 
 PER_SOURCE = 5  # rows of each source on the workbench; "see all" opens the inbox
 DUE_WITHIN_DAYS = 7  # "falls due this week": from today to a week on
-DUE_LIMIT = 20
+DUE_LIMIT = 8  # the rest are in the inbox, one click away
 EVENTS_LIMIT = 20
 FIRST_LOOK_DAYS = 7  # the feed of a user who never opened the workbench starts this long ago
 
@@ -30,6 +30,9 @@ def by_kind(sections: Iterable[inbox.Section]) -> list[tuple[str, list[inbox.Sec
     for section in sorted(sections, key=lambda s: order.get(s.source.kind, len(order))):
         groups.setdefault(section.source.kind, []).append(section)
     return [(group[0].source.kind_label, group) for group in groups.values()]
+
+
+VISIT = datetime.timedelta(minutes=30)
 
 
 class InboxView(LoginRequiredMixin, View):
@@ -54,8 +57,11 @@ def workbench(user: User, *, now: datetime.datetime | None = None) -> dict:
     )
     since = user.workbench_seen_at or now - datetime.timedelta(days=FIRST_LOOK_DAYS)
     events = activity.recent(user, since=since, limit=EVENTS_LIMIT)
-    # One UPDATE, no history row and no signal: a timestamp of the user's own reading.
-    User.objects.filter(pk=user.pk).update(workbench_seen_at=now)
+    # A visit lasts VISIT: reloading the page (or a browser's prefetch) within it keeps the same
+    # "since you last looked" instead of emptying it. One UPDATE when a new visit starts, no
+    # history row and no signal: a timestamp of the user's own reading.
+    if user.workbench_seen_at is None or now - user.workbench_seen_at >= VISIT:
+        User.objects.filter(pk=user.pk).update(workbench_seen_at=now)
     waiting = [s for s in sections if s.count]
     return {
         "groups": by_kind(waiting),

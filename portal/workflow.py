@@ -14,7 +14,8 @@ module adds what the library leaves to each project (docs/decisions/0001-workflo
   row with one conditional UPDATE on `version` and the source state (a lost race is a
   `ConflictError`, 409 in the API, and nothing is written), saves with the history user, records
   one event (who, when, from, to, comment), runs the step's declared effects in the same
-  transaction, and after commit notifies the declared recipients and sends `transitioned`.
+  transaction, notifies the declared recipients (in the same transaction), and after commit
+  sends `transitioned`.
 - `available_transitions(user, obj)`: what this user may do to this row now; it feeds the one
   template partial (`portal/partials/workflow.html`) and the API actions that
   `portal.api.workflow_actions` generates from the same declarations.
@@ -45,6 +46,7 @@ from django_fsm import FSMField, can_proceed
 from django_fsm import transition as fsm_transition
 
 from portal import access
+from portal.limits import text_max_length
 
 __all__ = [
     "Comment",
@@ -61,7 +63,9 @@ __all__ = [
 ]
 
 # Sent after commit for every transition taken: sender=the model, instance, name, source,
-# target, actor, comment, event. Notifications, the inbox and the dashboard's queue listen.
+# target, actor, comment, event (robustly: a failing receiver is logged, the step stands). For
+# what happens elsewhere when a step is taken (a later app's own bookkeeping); the notices, the
+# inbox and the cockpit's queue follow the step through its save and its effects.
 transitioned = Signal()
 
 
@@ -217,12 +221,18 @@ def _values(obj: models.Model) -> dict[str, Any]:
     return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
 
 
+def closed_message(obj: models.Model, status: str | None = None, field: str = "status") -> str:
+    """ "This progress report is Accepted and can no longer be changed." (pages, imports)."""
+    label = _state_label(obj, field, getattr(obj, field) if status is None else status)
+    return _("This %(name)s is %(status)s and can no longer be changed.") % {
+        "name": obj._meta.verbose_name, "status": label}  # fmt: skip
+
+
 def _refuse_state(obj: models.Model, info: Transition | None, status: str) -> ValidationError:
     name = obj._meta.verbose_name
     label = _state_label(obj, info.field if info else "status", status)
     if info is None:
-        message = _("This %(name)s is %(status)s and can no longer be changed.")
-        return ValidationError(message % {"name": name, "status": label}, code="state")
+        return ValidationError(closed_message(obj, status), code="state")
     return ValidationError(
         _("This %(name)s is %(status)s: “%(step)s” is not possible now.")
         % {"name": name, "status": label, "step": info.label},
@@ -320,7 +330,7 @@ def transition_perform(
     if not access.allows(actor, info.permission, obj):
         raise PermissionDenied(_("Your role may not do this."))
     comment = (comment or "").strip()
-    limit = settings.PORTAL.get("TEXT_MAX_LENGTH", 5000)
+    limit = text_max_length()
     if info.comment is Comment.REQUIRED and not comment:
         raise ValidationError({"comment": [str(info.comment_error)]})
     if len(comment) > limit:
@@ -343,19 +353,25 @@ def transition_perform(
                          target=info.target, comment=comment)  # fmt: skip
     for path in info.effects:
         import_string(path)(obj, actor=actor, event=event, **kwargs)
-    recipients = import_string(info.notify)(obj, event) if info.notify else ()
+    if info.notify:
+        _notify(obj, info, event, actor, comment, import_string(info.notify)(obj, event))
     transaction.on_commit(
-        lambda: _after_commit(obj, info, event, source, actor, comment, recipients)
-    )
+        lambda: transitioned.send_robust(
+            sender=type(obj), instance=obj, name=info.name, source=source,
+            target=info.target, actor=actor, comment=comment, event=event,
+        )
+    )  # fmt: skip
     return event
 
 
-def _after_commit(obj, info: Transition, event, source: str, actor, comment: str,
-                  recipients) -> None:  # fmt: skip
+def _notify(obj, info: Transition, event, actor, comment: str, recipients) -> None:
+    """The step's notice to those it concerns, in the step's own transaction: a step that
+    rolls back tells nobody, and one that commits has told them (no work after the commit that
+    could fail the request)."""
+    from portal import notifications  # the base's own module
+
     recipients = [u for u in recipients if u.pk != actor.pk]
     if recipients:
-        from portal import notifications  # the base's own module, loaded only when needed
-
         notifications.notify(
             recipients=recipients,
             title=_("%(record)s: %(step)s by %(actor)s")
@@ -364,10 +380,6 @@ def _after_commit(obj, info: Transition, event, source: str, actor, comment: str
             url=obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else "",
             key=f"{obj._meta.label_lower}:{obj.pk}:{event.pk}",
         )
-    transitioned.send(
-        sender=type(obj), instance=obj, name=info.name, source=source, target=info.target,
-        actor=actor, comment=comment, event=event,
-    )  # fmt: skip
 
 
 def done_message(info: Transition, obj: models.Model) -> str:

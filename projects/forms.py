@@ -51,6 +51,8 @@ class ProjectForm(BootstrapFormMixin, forms.ModelForm):
             role=Role.LEADER, is_active=True
         )
         self.fields["project_manager"].queryset = selectors.manager_choices(user=user)
+        for name in ("assigned_leader", "project_manager"):
+            self.fields[name].empty_label = _("Not assigned")
         if not Project.access_policy.changes_all(user):
             # Only the centre switches a project to ten-day reporting.
             self.fields["reports_ten_daily"].disabled = True

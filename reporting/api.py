@@ -21,6 +21,7 @@ from projects.models import Milestone
 from reporting import selectors, services
 from reporting.choices import ItemStatus
 from reporting.filters import ReportFilterSet
+from reporting.forms import MAX_COORDINATION, MAX_PROBLEMS
 from reporting.models import (
     CoordinationItem,
     ProgressReport,
@@ -220,8 +221,10 @@ class ReportFillSerializer(StrictSerializer):
     )
     next_steps = serializers.CharField(required=False, allow_blank=True)
     explanation = serializers.CharField(required=False, allow_blank=True)
-    problems = ProblemInputSerializer(many=True, required=False)
-    coordination = CoordinationInputSerializer(many=True, required=False)
+    problems = ProblemInputSerializer(many=True, required=False, max_length=MAX_PROBLEMS)
+    coordination = CoordinationInputSerializer(
+        many=True, required=False, max_length=MAX_COORDINATION
+    )
     milestones_reached = serializers.PrimaryKeyRelatedField(
         many=True,
         required=False,

@@ -19,6 +19,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal import workflow
 from portal.access import Action
 from portal.excel.reader import Upload
 from portal.excel.sheet import AMOUNT, PERCENT, Column, Sheet
@@ -96,9 +97,7 @@ class ReportSheet(Sheet):
     def refusal(self, record: ProgressReport) -> str:
         if record.is_open_for_filling:
             return ""
-        return _("This report is %(status)s and can no longer be changed.") % {
-            "status": record.get_status_display()
-        }
+        return workflow.closed_message(record)
 
     def validate(self, record: ProgressReport, fields: dict[str, Any], *,
                  today: datetime.date) -> None:  # fmt: skip

@@ -83,5 +83,12 @@ class CoordinationForm(BootstrapFormMixin, forms.Form):
     )
 
 
-ProblemFormSet = forms.formset_factory(ProblemForm, extra=1, max_num=30)
-CoordinationFormSet = forms.formset_factory(CoordinationForm, extra=1, max_num=20)
+# The most rows one report carries, the same for the page and the API.
+MAX_PROBLEMS, MAX_COORDINATION = 30, 20
+ProblemFormSet = forms.formset_factory(
+    ProblemForm, extra=1, max_num=MAX_PROBLEMS, validate_max=True, absolute_max=MAX_PROBLEMS + 1
+)
+CoordinationFormSet = forms.formset_factory(
+    CoordinationForm, extra=1, max_num=MAX_COORDINATION, validate_max=True,
+    absolute_max=MAX_COORDINATION + 1,
+)  # fmt: skip

@@ -128,7 +128,7 @@ SOURCES = [
         url=_item_url,
         models=CHANGES,
         order=30,
-        empty=_("None."),
+        empty=_("No coordination item waits for your answer."),
         testid="coordination",
     ),
     inbox.Source(
@@ -140,7 +140,7 @@ SOURCES = [
         url=_item_url,
         models=CHANGES,
         order=31,
-        empty=_("None."),
+        empty=_("The centre has answered nothing yet."),
         testid="coordination",
     ),
     inbox.Source(
@@ -152,7 +152,7 @@ SOURCES = [
         url=_item_url,
         models=CHANGES,
         order=32,
-        empty=_("None."),
+        empty=_("No open coordination items."),
         testid="coordination",
     ),
 ]

@@ -121,12 +121,7 @@ def periods_ensure(*, today: datetime.date) -> dict[str, int]:
 
 
 def _require_open(report: ProgressReport) -> None:
-    if not report.is_open_for_filling:
-        raise ValidationError(
-            _("This report is %(status)s and can no longer be changed.")
-            % {"status": report.get_status_display()},
-            code="state",
-        )
+    workflow.require_state(report, OPEN_FOR_FILLING)
 
 
 def report_validate(report: ProgressReport, fields: dict[str, Any], *,
@@ -137,6 +132,14 @@ def report_validate(report: ProgressReport, fields: dict[str, Any], *,
         raise ValidationError(
             _("The period %(period)s has not started yet.") % {"period": report.period}
         )
+    # Each value within its field first (digits, length): the rules below compute with them.
+    for name, value in fields.items():
+        try:
+            ProgressReport._meta.get_field(name).clean(value, report)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    if errors:
+        raise ValidationError(errors)
     investment = fields.get("investment", report.investment)
     explanation = (fields.get("explanation", report.explanation) or "").strip()
     if investment is not None and investment < 0:

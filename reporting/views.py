@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 
-from portal import exports
+from portal import exports, workflow
 from portal.access import allows, fetch
 from portal.views import (
     FilteredListView,
@@ -77,11 +77,7 @@ class ReportEditView(LoginRequiredMixin, View):
             self.report = selectors.report_get(user=request.user, pk=kwargs["pk"])
             require(allows(request.user, "change", self.report))
             if not self.report.is_open_for_filling:
-                messages.info(
-                    request,
-                    _("This report is %(status)s and can no longer be changed.")
-                    % {"status": self.report.get_status_display()},
-                )
+                messages.info(request, workflow.closed_message(self.report))
                 return redirect(self.report.get_absolute_url())
         return super().dispatch(request, *args, **kwargs)
 

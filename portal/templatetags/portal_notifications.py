@@ -5,7 +5,8 @@ for the count (htmx fragments do not), and at most one query (portal.notificatio
 
 from django import template
 
-from portal.notifications import unread_count
+from portal import inbox
+from portal.notifications import cached_unread, unread_count
 
 register = template.Library()
 
@@ -15,4 +16,8 @@ def unread_notifications(context) -> int:
     user = context.get("user")
     if user is None or not user.is_authenticated:
         return 0
+    if cached_unread(user) is None:
+        # The badge's query counts the bell too when both are cold: one query, not two,
+        # whichever of them the page shows first.
+        inbox.counts(user)
     return unread_count(user)

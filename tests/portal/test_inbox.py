@@ -302,3 +302,14 @@ def test_the_page_costs_the_same_queries_for_few_or_many_rows(
     assert sections["reporting.to_review"].count == count // 2
     assert sections["reporting.coordination_to_answer"].count == count
     assert sections["tests.late_milestones"].count == count
+
+
+def test_the_page_lists_at_most_the_limit_of_a_source_and_says_how_many_wait(
+    client_for, personas, waiting, monkeypatch
+):
+    monkeypatch.setattr(inbox, "PAGE_LIMIT", 1)
+    response = client_for("officer").get(reverse("inbox"))
+    section = response.context["sections"]["reporting.to_review"]
+    assert (len(section.items), section.count) == (1, 2)
+    assert 'data-testid="inbox-more"' in response.content.decode()
+    assert inbox.badge(personas["officer"]) == 4  # the badge counts them all

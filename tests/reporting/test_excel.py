@@ -342,7 +342,7 @@ def test_it_refuses_changes_to_a_submitted_report_but_not_an_unchanged_one(
     batch = _preview(_upload(client, _bytes(workbook)))
     [error] = batch.errors
     assert (error["row"], error["column"]) == (5, "")
-    assert error["message"] == "This report is Submitted and can no longer be changed."
+    assert error["message"] == "This progress report is Submitted and can no longer be changed."
 
 
 def test_it_rolls_back_every_row_when_one_was_changed_in_the_portal_meanwhile(

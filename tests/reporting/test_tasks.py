@@ -134,10 +134,10 @@ def test_it_resends_reminders_after_the_mail_server_failed_once(orgs, personas, 
     result = tasks.send_reminders.apply(args=["2026-11-20"], throw=False).get()
 
     assert len(failures) == 1
-    # The manager, without an address, had his notification from the failed first run; the
-    # retry delivers the reporter's mail and notification.
+    # Both notifications were delivered by the failed first run (the mail server does not hold
+    # them back); the retry delivers only the reporter's mail.
     assert result == {"due_soon": 0, "overdue": 1, "waiting_review": 0, "emails": 1,
-                      "notifications": 1}  # fmt: skip
+                      "notifications": 0}  # fmt: skip
     assert [m.to for m in mailoutbox] == [["reporter@example.com"]]
     assert sorted(Notification.objects.values_list("recipient__username", flat=True)) == [
         "manager",
@@ -146,6 +146,7 @@ def test_it_resends_reminders_after_the_mail_server_failed_once(orgs, personas, 
 
 
 def test_the_beat_schedule_runs_the_daily_jobs_in_the_portals_time_zone():
+    app.loader.import_default_modules()  # the apps' tasks, as a worker loads them at start
     schedule = app.conf.beat_schedule
     jobs = {entry["task"]: entry["schedule"] for entry in schedule.values()}
     assert jobs == {

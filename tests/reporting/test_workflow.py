@@ -258,3 +258,23 @@ def test_a_comment_past_the_limit_on_the_page_keeps_what_was_typed(
     assert 'data-field-error="comment"' in html and "请" * 11 in html
     infra_report.refresh_from_db()
     assert infra_report.status == ReportStatus.SUBMITTED
+
+
+def test_an_amount_past_the_fields_digits_is_a_400_at_its_field_not_a_500(api_for, infra_report):
+    for amount in ["1e30", "1e400", "12345678901234567.5"]:
+        response = api_for("reporter").patch(
+            reverse("api-report-detail", args=[infra_report.pk]),
+            {"version": 1, "investment": amount},
+            format="json",
+        )
+        assert response.status_code == 400, (amount, response.content)
+        assert list(response.json()) == ["investment"]
+
+
+def test_more_problem_rows_than_a_report_carries_are_refused(api_for, infra_report):
+    body = {"version": 1, "problems": [{"description": f"问题{i}"} for i in range(31)]}
+    response = api_for("reporter").patch(
+        reverse("api-report-detail", args=[infra_report.pk]), body, format="json"
+    )
+    assert response.status_code == 400 and list(response.json()) == ["problems"]
+    assert infra_report.problems.count() == 0
