@@ -7,8 +7,9 @@ from dashboard.models import RollupRun
 
 @admin.register(RollupRun)
 class RollupRunAdmin(admin.ModelAdmin):
-    """Every rollup run; a failed one shows its error. Rollup tables themselves are derived and
-    not edited by hand: recompute them instead."""
+    """Every rollup run; a failed one shows its error, an abandoned one (its worker stopped half
+    way) the time the sweep noticed it. Rollup tables themselves are derived and not edited by
+    hand: recompute them instead."""
 
     list_display = ["started_at", "kind", "status", "as_of", "projects", "finished_at"]
     list_filter = ["status", "kind"]

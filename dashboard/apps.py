@@ -15,6 +15,21 @@ class DashboardConfig(AppConfig):
         register(NavEntry(key="cockpit", label=_("Cockpit"), url_name="dashboard:cockpit",
                           icon="bi-speedometer2", visible=_may_open_cockpit, order=1))  # fmt: skip
         demo.register(demo.DemoStep("rollups", 90, _demo_rollup))
+        from portal import panels
+
+        panels.register(panels.Link(
+            model="projects.Project", key="dashboard.project", label=_("Cockpit page"),
+            icon="bi-speedometer2", url=_project_cockpit_url, order=10,
+        ))  # fmt: skip
+
+
+def _project_cockpit_url(request, project) -> str | None:
+    """The project's page on the cockpit, for those who may open the cockpit."""
+    from django.urls import reverse
+
+    if not _may_open_cockpit(request.user):
+        return None
+    return reverse("dashboard:project", args=[project.pk])
 
 
 def _demo_rollup(ctx) -> None:

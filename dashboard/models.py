@@ -7,7 +7,7 @@ with the history of reports. `dashboard.rollup` writes them; nothing else does.
 - OrgMonth: money per organisation and month, split by category and key-project flag so the
   cockpit's filters stay on the rollup (key: organisation, year, month, category, is_key).
 - OrgYear: status counts and open items per organisation and year, split the same way.
-- RollupRun: every run, for "data as of" and so that a failed run is visible.
+- RollupRun: every run, for "data as of" and so that a failed or abandoned run is visible.
 - PendingRollup: projects whose records changed and wait for the incremental job.
 - RollupLock: one row per organisation; a job locks the rows of what it writes.
 """
@@ -184,9 +184,12 @@ class RollupRun(models.Model):
         RUNNING = "running", _("Running")
         OK = "ok", _("Done")
         FAILED = "failed", _("Failed")
+        # Its worker stopped (killed, lost its database connection) before the run finished;
+        # its transaction rolled back whole. Marked by the sweep (dashboard.services.sweep).
+        ABANDONED = "abandoned", _("Abandoned")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices,
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.RUNNING)  # fmt: skip
     as_of = models.DateField(_("as of"))
     started_at = models.DateTimeField(_("started"), default=timezone.now)

@@ -34,6 +34,7 @@ from django.utils import timezone
 from dashboard import rules
 from dashboard.models import OrgMonth, OrgYear, Pace, ProjectYear, Rag
 from portal import figures
+from projects.choices import Stage
 from projects.models import AnnualPlan, Project
 from reporting.choices import ReportStatus
 from reporting.models import ProgressReport, ReportingPeriod
@@ -46,6 +47,7 @@ PLAN = AnnualPlan._meta.db_table
 REPORT = ProgressReport._meta.db_table
 PERIOD = ReportingPeriod._meta.db_table
 MONTH_COLUMNS = [f"m{m:02d}" for m in range(1, 13)]
+FINISHED_STAGES = {Stage.COMPLETED, Stage.IN_OPERATION}  # not judged on pace nor start
 MAX_PCT = "999999.99"  # the largest ProjectYear.completion_pct
 
 # The verdict columns of a new ProjectYear row, until the rules have run.
@@ -221,7 +223,7 @@ def _assess_current_year(ids: Sequence[int] | None, today: datetime.date) -> Non
     rows = list(rows.values_list(
         "pk", "project_id", "planned", "completed_ytd", "elapsed_pct", "project__code",
         "project__planned_start", "project__actual_start", "project__planned_finish",
-        "project__actual_finish", "verdict",
+        "project__actual_finish", "project__stage", "verdict",
     ))  # fmt: skip
     wanted = None if ids is None else [row[1] for row in rows]
     provided: dict[int, dict] = defaultdict(dict)
@@ -234,11 +236,12 @@ def _assess_current_year(ids: Sequence[int] | None, today: datetime.date) -> Non
     year_start, year_end = datetime.date(today.year, 1, 1), datetime.date(today.year, 12, 31)
     updates = []
     for (pk, project_id, planned, completed, elapsed, code, planned_start, actual_start,
-         planned_finish, actual_finish, old) in rows:  # fmt: skip
+         planned_finish, actual_finish, stage, old) in rows:  # fmt: skip
         extra = provided.get(project_id, {})
         facts = rules.Facts(
             today=today, planned=planned, completed_ytd=completed, elapsed_pct=elapsed,
             planned_start=planned_start, actual_start=actual_start,
+            finished=stage in FINISHED_STAGES or bool(actual_finish and actual_finish <= today),
             reports_url=f"{reports_url}?q={code}", project_url=project_url % project_id,
             extra=extra,
         )  # fmt: skip

@@ -36,6 +36,7 @@ class Facts:
     elapsed_pct: Decimal  # the time-elapsed plan, 0-100
     planned_start: datetime.date | None = None
     actual_start: datetime.date | None = None
+    finished: bool = False  # completed or in operation: no longer judged on pace or start
     reports_url: str = ""
     project_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)  # facts from the figure providers
@@ -84,7 +85,10 @@ def completion_pct(planned: Decimal, completed: Decimal) -> Decimal | None:
 
 def investment_lag(facts: Facts) -> Cause | None:
     """Completion rate against the time-elapsed plan: lag under 10 points green, 10 to 30
-    amber, over 30 red."""
+    amber, over 30 red. A finished project (completed, in operation) is not judged: what it
+    did not spend of its plan is a saving, not a lag."""
+    if facts.finished:
+        return None
     rate = completion_pct(facts.planned, facts.completed_ytd)
     if rate is None:
         return None
@@ -103,7 +107,9 @@ def investment_lag(facts: Facts) -> Cause | None:
 def start_missed(facts: Facts) -> Cause | None:
     """The planned start has passed without a start: amber, red once three months late."""
     planned = facts.planned_start
-    if planned is None or facts.actual_start is not None or planned >= facts.today:
+    if facts.finished or planned is None or facts.actual_start is not None:
+        return None
+    if planned >= facts.today:
         return None
     red_from = add_months(planned, limits()["START_MISSED_RED_MONTHS"])
     level = Rag.RED if facts.today >= red_from else Rag.AMBER
@@ -137,7 +143,18 @@ def _days_rule(rule: str, fact: str, amber: int | None, orange: int | None, red:
 
 milestone_late = _days_rule("milestone_late", Fact.MILESTONE_LATE, 1, "MILESTONE_ORANGE_DAYS",
                             "MILESTONE_RED_DAYS")  # fmt: skip
-report_late = _days_rule("report_late", Fact.REPORT_LATE, 1, None, "REPORT_LATE_RED_DAYS")
+_report_days = _days_rule("report_late", Fact.REPORT_LATE, 1, None, "REPORT_LATE_RED_DAYS")
+
+
+def report_late(facts: Facts) -> Cause | None:
+    """A form still with the company past its due date: late only once the grace of
+    REPORT_GRACE_DAYS has passed too; its days (and red) are still counted from the due date."""
+    found = facts.extra.get(Fact.REPORT_LATE)
+    if found and found.get("days", 0) <= limits().get("REPORT_GRACE_DAYS", 0):
+        return None
+    return _report_days(facts)
+
+
 permit_overdue = _days_rule("permit_overdue", Fact.PERMIT_OVERDUE, 1, None,
                             "PERMIT_OVERDUE_RED_DAYS")  # fmt: skip
 finding_overdue = _days_rule("finding_overdue", Fact.CRITICAL_FINDING_OVERDUE, 1, None,

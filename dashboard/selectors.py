@@ -104,6 +104,12 @@ class Cockpit:
     def forecast_pct(self) -> Decimal | None:
         return rules.completion_pct(self.totals.planned, self.forecast or ZERO)
 
+    @property
+    def red_total(self) -> int:
+        """How many projects are in red or orange, of which `red_list` shows the worst: the
+        organisation cells' counts, so no query (the same rollup run wrote both tables)."""
+        return self.totals.rag_red + self.totals.rag_orange
+
 
 def may_open_cockpit(user: User) -> bool:
     """Whether `user` reads some organisation's rollups: not a user without a role."""

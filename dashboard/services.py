@@ -8,6 +8,10 @@ organisation at once and cannot deadlock; a run cut off half way rolls back whol
 Changes reach the queue after commit (dashboard.signals): the project goes into PendingRollup and
 one `rollup_pending` task is scheduled a moment later, so a burst of changes (an Excel batch, a
 reviewer accepting twenty forms) becomes one run.
+
+A worker killed half way leaves nothing behind but its run's row and the queue: `sweep` (beat,
+every minute) marks the run abandoned once no transaction holds it, and schedules `rollup_pending`
+again while projects wait and no run is draining them.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -30,6 +34,16 @@ from projects.models import Project
 log = logging.getLogger(__name__)
 SCHEDULED_KEY = "dashboard:rollup-scheduled"
 PENDING_BATCH = 500
+# A running run's transaction locks its own RollupRun row first thing (milliseconds after the row
+# is created); a row older than this that nobody locks belongs to a run whose worker is gone.
+ABANDON_GRACE = datetime.timedelta(seconds=30)
+
+
+def _scheduled_ttl() -> int:
+    """How long the "a run is scheduled" flag lives: the coalescing delay and a minute for the
+    worker to start the run (which clears it). It expires on its own, so a worker killed before
+    the run started cannot keep every later change, or the sweep, from scheduling another."""
+    return settings.PORTAL["ROLLUP_COALESCE_SECONDS"] + 60
 
 
 def _run(kind: str, project_ids: Sequence[int] | None, today: datetime.date | None,
@@ -39,6 +53,8 @@ def _run(kind: str, project_ids: Sequence[int] | None, today: datetime.date | No
     run = RollupRun.objects.create(kind=kind, as_of=today)
     try:
         with transaction.atomic():
+            # Held until the run commits or rolls back: while it is, the run is alive (sweep).
+            list(RollupRun.objects.select_for_update().filter(pk=run.pk).values_list("pk"))
             if organisations is None:
                 organisations = rollup.organisations_of(project_ids)
             RollupLock.objects.bulk_create(
@@ -116,7 +132,7 @@ def enqueue(project_ids: Iterable[int]) -> None:
         [PendingRollup(project_id=pk, queued_at=now) for pk in ids],
         update_conflicts=True, update_fields=["queued_at"], unique_fields=["project"],
     )  # fmt: skip
-    if not cache.add(SCHEDULED_KEY, 1, timeout=settings.PORTAL["ROLLUP_COALESCE_SECONDS"] + 60):
+    if not cache.add(SCHEDULED_KEY, 1, timeout=_scheduled_ttl()):
         return  # a run is already scheduled and will pick these up
     from dashboard.tasks import rollup_pending
 
@@ -125,6 +141,58 @@ def enqueue(project_ids: Iterable[int]) -> None:
     except Exception:  # broker down: the queue keeps the projects for the nightly run
         cache.delete(SCHEDULED_KEY)
         log.exception("Could not schedule the rollup; %d projects stay queued", len(ids))
+
+
+# --- recovering from a killed worker -------------------------------------------------------------
+
+
+def mark_abandoned() -> int:
+    """Mark as abandoned the runs still "running" whose worker is gone; returns how many.
+
+    On PostgreSQL a run is alive while its transaction holds its row (see `_run`): a row older
+    than ABANDON_GRACE that `FOR UPDATE SKIP LOCKED` can take has no live run behind it (a
+    killed worker's connection closes and its transaction rolls back). A run that is alive
+    stays "running" however long it takes (the cockpit's alert shows it once it is older than
+    PORTAL_ROLLUP_STALE_MINUTES). Without row locks (SQLite: one process, no worker) a run
+    counts as abandoned once it is older than PORTAL_ROLLUP_STALE_MINUTES."""
+    if connection.features.has_select_for_update_skip_locked:
+        cutoff = timezone.now() - ABANDON_GRACE
+    else:
+        cutoff = rollup.stale_run_cutoff()
+    candidates = RollupRun.objects.filter(status=RollupRun.Status.RUNNING, started_at__lt=cutoff)
+    if not candidates.exists():  # the usual case: one indexed query
+        return 0
+    with transaction.atomic():
+        ids = list(candidates.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        if ids:
+            RollupRun.objects.filter(pk__in=ids, status=RollupRun.Status.RUNNING).update(
+                status=RollupRun.Status.ABANDONED, finished_at=timezone.now())  # fmt: skip
+    for pk in ids:
+        log.warning("Rollup run %s was abandoned by its worker", pk)
+    return len(ids)
+
+
+def sweep() -> dict:
+    """Every minute (beat): mark abandoned runs, and schedule `rollup_pending` when projects are
+    queued, no incremental run is alive to drain them and none is scheduled. Idempotent; when
+    nothing is queued or running it costs two indexed EXISTS queries. A second run scheduled by
+    a race (a run between two batches) only recomputes the same rows."""
+    abandoned = mark_abandoned()
+    if not PendingRollup.objects.exists():
+        return {"abandoned": abandoned, "scheduled": False}
+    draining = RollupRun.objects.filter(status=RollupRun.Status.RUNNING,
+                                        kind=RollupRun.Kind.PROJECTS).exists()  # fmt: skip
+    if draining or not cache.add(SCHEDULED_KEY, 1, timeout=_scheduled_ttl()):
+        return {"abandoned": abandoned, "scheduled": False}
+    from dashboard.tasks import rollup_pending
+
+    try:
+        rollup_pending.apply_async()
+    except Exception:  # broker down: the next sweep tries again
+        cache.delete(SCHEDULED_KEY)
+        log.exception("Could not schedule the rollup of the queued projects")
+        return {"abandoned": abandoned, "scheduled": False}
+    return {"abandoned": abandoned, "scheduled": True}
 
 
 # --- reading the runs ---------------------------------------------------------------------------
@@ -144,12 +212,12 @@ def data_as_of() -> datetime.datetime | None:
 
 
 def failed_runs(limit: int = 5) -> list[RollupRun]:
-    """Runs since the last successful full recompute that failed or were cut off (still
-    'running' long after they started): what administrators need to see."""
+    """Runs since the last successful full recompute that failed, were abandoned by their worker,
+    or are still 'running' long after they started: what administrators need to see."""
     last_full = RollupRun.objects.filter(kind=RollupRun.Kind.FULL, status=RollupRun.Status.OK) \
         .aggregate(at=Max("started_at"))["at"]  # fmt: skip
     runs = RollupRun.objects.filter(
-        Q(status=RollupRun.Status.FAILED)
+        Q(status__in=[RollupRun.Status.FAILED, RollupRun.Status.ABANDONED])
         | Q(status=RollupRun.Status.RUNNING, started_at__lt=rollup.stale_run_cutoff())
     )
     if last_full:

@@ -1,5 +1,5 @@
-"""Celery tasks: thin wrappers over dashboard.services. Both are idempotent: a task redelivered
-after a worker was killed (acks late) recomputes the same rows."""
+"""Celery tasks: thin wrappers over dashboard.services. Every one is idempotent: a task
+redelivered after a worker was killed (acks late) recomputes the same rows."""
 
 from celery import shared_task
 
@@ -22,3 +22,9 @@ def rollup_pending() -> dict:
 def rollup_organisations(organisation_ids: list[int]) -> dict:
     run = services.rollup_organisations(organisation_ids)
     return {"run": run.pk}
+
+
+@shared_task(name="dashboard.tasks.rollup_sweep")
+def rollup_sweep() -> dict:
+    """Every minute (beat): abandoned runs marked, a queue left by a killed worker drained."""
+    return services.sweep()

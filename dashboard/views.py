@@ -20,6 +20,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -183,6 +184,8 @@ class CockpitView(LoginRequiredMixin, View):
             "org_sections": org_sections,
             "charts": self.charts(cockpit, filters),
             "query": self.query(filters),
+            # A subsidiary's staff see only their company: no "Group" crumb leading back to it.
+            "sees_group": sees_whole_group(user),
         }
 
     @staticmethod
@@ -226,6 +229,9 @@ class CockpitView(LoginRequiredMixin, View):
                 "url_template": reverse("dashboard:project", args=[0]).replace("/0/", "/{id}/")
                                 + f"?year={filters.year}",
                 "rag_names": {str(r.value): str(r.label) for r in Rag},
+                # The city's districts and river under the points (a static GeoJSON file).
+                "outlines": static(settings.PORTAL["MAP_OUTLINES"])
+                if settings.PORTAL.get("MAP_OUTLINES") else "",
             },
         }  # fmt: skip
 
@@ -310,6 +316,7 @@ class ProjectCockpitView(LoginRequiredMixin, View):
             "elapsed_pct": rules.time_elapsed_pct(year, today),
             "charts": charts,
             "data_as_of": services.data_as_of(),
+            "sees_group": sees_whole_group(request.user),
             "up_url": reverse("dashboard:cockpit") + "?" + urlencode(
                 {"year": year, "organisation": organisation.code}),
         }  # fmt: skip

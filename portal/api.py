@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, pagination, permissions, serializers
@@ -26,8 +27,33 @@ from portal.limits import text_length_validator
 
 
 class PortalPagination(pagination.PageNumberPagination):
+    """`page` and `page_size` are whole numbers of 1 or more (`page=last` too); anything else
+    is refused with 400 naming the parameter, rather than silently replaced by the default.
+    A `page_size` above `max_page_size` is capped, as DRF documents."""
+
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def _positive_int(self, request, name: str) -> int | None:
+        raw = request.query_params.get(name, "").strip()
+        if not raw:  # absent or blank: the default, as for every filter
+            return None
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise exceptions.ValidationError({name: [_("Enter a whole number of 1 or more.")]})
+        return value
+
+    def get_page_size(self, request):
+        size = self._positive_int(request, self.page_size_query_param)
+        return self.page_size if size is None else min(size, self.max_page_size)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        if request.query_params.get(self.page_query_param) not in self.last_page_strings:
+            self._positive_int(request, self.page_query_param)
+        return super().paginate_queryset(queryset, request, view)
 
 
 class Conflict(exceptions.APIException):
@@ -51,6 +77,10 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        # Not Django's English "No Project matches the given query.": one translated message,
+        # the same for a missing row and another organisation's.
+        exc = exceptions.NotFound(_("Not found, or not in your scope."))
     return drf_exception_handler(exc, context)
 
 
@@ -132,7 +162,8 @@ def transition_serializer(model, info: workflow.Transition) -> type[StrictSerial
             help_text=("Required. " if required else "Optional. ") + str(info.comment_help or ""),
         )
     camel = "".join(part.capitalize() for part in info.name.split("_"))
-    return type(f"{model.__name__}{camel}Request", (StrictSerializer,), fields)
+    # `ProgressReportAcceptSerializer`: the schema calls its body `ProgressReportAcceptRequest`.
+    return type(f"{model.__name__}{camel}Serializer", (StrictSerializer,), fields)
 
 
 class WorkflowViewSetMixin:

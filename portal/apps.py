@@ -9,9 +9,12 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from portal import (
             checks,  # noqa: F401  (registers the system checks)
+            history,
             inbox,
         )
         from portal.navigation import NavEntry, register
+
+        history.connect()  # a save that changes nothing leaves no history row
 
         # The one inbox (portal.inbox) the apps' sources fill; its badge is cached per user.
         register(NavEntry(key="inbox", label=_("My inbox"), url_name="inbox", icon="bi-inbox",

@@ -24,6 +24,13 @@ app.conf.beat_schedule = {
         "task": "dashboard.tasks.rollup_full",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Brings back the incremental rollup after a worker was killed: marks its run abandoned and
+    # schedules `rollup_pending` while projects wait (dashboard.services.sweep). Cheap when idle.
+    "dashboard-rollup-sweep": {
+        "task": "dashboard.tasks.rollup_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 60},  # sweeps that waited for a worker a minute are dropped
+    },
     "reporting-send-reminders": {
         "task": "reporting.tasks.send_reminders",
         "schedule": crontab(hour=9, minute=0),

@@ -13,13 +13,6 @@ def navigation(request):
     user = request.user
 
     def items():
-        result = []
-        for entry in nav.entries_for(user):
-            url = entry.url()
-            result.append({
-                "entry": entry, "url": url, "active": request.path.startswith(url),
-                "badge": entry.badge(user) if entry.badge else None,
-            })  # fmt: skip
-        return result
+        return nav.items_for(user, request.path)
 
     return {"nav_items": SimpleLazyObject(items), "nav_show_admin": is_admin(user)}

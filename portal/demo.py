@@ -42,8 +42,8 @@ class DemoContext:
 
     @property
     def long_history(self) -> bool:
-        """More months than the default: steps then shape the data for a multi-year history
-        (the default keeps its own generator untouched, so its data never changes)."""
+        """More months than the default: key projects report per ten days for a year rather
+        than a month, and the subsidiaries report more punctually (the benchmark's data)."""
         return self.months > MONTHS
 
     def month_starts(self) -> list[datetime.date]:

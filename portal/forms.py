@@ -1,6 +1,8 @@
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
+from django.utils.translation import gettext_lazy as _
 
 from portal.limits import text_length_validator, text_max_length
 
@@ -79,6 +81,45 @@ class PortalFilterSet(django_filters.FilterSet):
             for name, choices in self.user_choices().items():
                 form.fields[name].choices = choices
         return self._form
+
+
+class StrictNullBooleanField(forms.NullBooleanField):
+    """Yes, no or blank (all); anything else is an error at the field, not "all" in silence."""
+
+    TRUE = frozenset({"true", "1", "yes"})
+    FALSE = frozenset({"false", "0", "no"})
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise ValidationError(_("Choose yes (true) or no (false)."), code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """A yes/no filter that refuses other values (400 in the API, a message on the page)."""
+
+    field_class = StrictNullBooleanField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))]),
+        )
+        super().__init__(*args, **kwargs)
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole-number filter: `1.5`, `1e3` or `-1.19e-07` are refused, not matched to nothing.
+    Give it `min_value` / `max_value` to bound it to the column's range."""
+
+    field_class = forms.IntegerField
 
 
 class TransitionForm(BootstrapFormMixin, forms.Form):

@@ -39,3 +39,20 @@ def entries_for(user) -> list[NavEntry]:
     if not user.is_authenticated:
         return []
     return [e for e in _entries if e.visible(user)]
+
+
+def items_for(user, path: str) -> list[dict]:
+    """The entries `user` may use, each with its URL, its badge and whether it is the current
+    one. One entry at most is current: the one whose URL is the longest prefix of `path`, so
+    that an entry under another's URL (/reports/excel/ under /reports/) lights alone."""
+    entries = [(entry, entry.url()) for entry in entries_for(user)]
+    current = max((url for _, url in entries if path.startswith(url)), key=len, default=None)
+    return [
+        {
+            "entry": entry,
+            "url": url,
+            "active": url == current,
+            "badge": entry.badge(user) if entry.badge else None,
+        }
+        for entry, url in entries
+    ]

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from portal import notifications
+from portal.forms import StrictBooleanFilter
 from portal.models import Notification
 
 
@@ -25,7 +26,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class NotificationFilterSet(filters.FilterSet):
-    unread = filters.BooleanFilter(field_name="read_at", lookup_expr="isnull")
+    unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull")
 
     class Meta:
         model = Notification

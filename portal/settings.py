@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: answers /healthz for any Host header and over plain HTTP (see its docstring).
+    "portal.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -56,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The portal's 404 page also under DEBUG; inside CommonMiddleware, which still adds a slash.
+    "portal.middleware.PortalNotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -148,6 +152,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 # Security. Production defaults; a plain-HTTP deployment (docker-compose on localhost) turns the
 # HTTPS-only ones off through the environment.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# The load balancer probes /healthz over plain HTTP (HealthCheckMiddleware answers it first).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
@@ -178,8 +184,23 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or None) or None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it ends, not when it starts: a worker killed half way (kill -9, the
+# OOM killer, a lost machine) leaves its message unacknowledged, and the task runs again. A child
+# process lost under a live worker is requeued at once (reject on worker lost); a whole worker lost
+# is noticed by the broker after the visibility timeout.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis hands an unacknowledged message to another worker after this long (kombu's default is an
+# hour). It must be longer than any task runs and any countdown a worker holds a message for, or
+# a task still running (or waiting for its countdown) runs twice: a full rollup takes seconds at
+# group scale (bench/: 3.5 s, 8.5 s into empty tables), reporting's retries wait at most 8
+# minutes (30 s doubling, 5 retries). Ten minutes fits both. The queued incremental rollups do
+# not wait for it: the beat sweep (dashboard.services.sweep) brings them back within a minute.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+}
+# The queue tasks are sent to; tests/celery_worker.py gives each test worker a queue of its own.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
@@ -195,13 +216,23 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "portal.api_backends.StrictOrderingFilter",  # unknown `ordering` fields: 400
     ],
     "DEFAULT_PAGINATION_CLASS": "portal.api.PortalPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON bodies only: one request body type per write in the schema, so that a generated
+    # client has one way to call it. (The token endpoint keeps DRF's form parsers as well.)
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Adds every operation's error answers (400/401/403/404/429) to the schema.
+    "DEFAULT_SCHEMA_CLASS": "portal.api_schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute"},
+    "DEFAULT_THROTTLE_CLASSES": ["portal.throttles.AnonThrottle", "portal.throttles.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
+        "user": env.str("API_THROTTLE_USER", default="600/minute"),
+        # POST /api/v1/auth/token/, per address: slows password and username guessing.
+        "token": env.str("API_THROTTLE_TOKEN", default="10/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PMC Portal API",
@@ -211,8 +242,24 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge from the online validator (validator.swagger.io): nothing loads from outside.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
+    # Redoc's own fonts come from Google Fonts: the system's instead (templates/drf_spectacular/
+    # redoc.html drops the links), so that nothing loads from a CDN.
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": "system-ui, -apple-system, 'Segoe UI', 'PingFang SC', "
+                "'Microsoft YaHei', sans-serif",
+                "headings": {"fontFamily": "inherit"},
+            }
+        }
+    },
     "COMPONENT_SPLIT_REQUEST": True,
+    # Request bodies are documented as JSON only, also where a view parses forms too (the
+    # token endpoint): a client generator offered several body types per write breaks.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     # Several models have a `status` field with different choices: name each enum once.
     "ENUM_NAME_OVERRIDES": {
         "ReportStatusEnum": "reporting.choices.ReportStatus",
@@ -267,6 +314,10 @@ PORTAL = {
         "MILESTONE_RED_DAYS": env.int("PORTAL_RAG_MILESTONE_RED_DAYS", default=15),
         # A progress form past its due date: amber, red from this many days.
         "REPORT_LATE_RED_DAYS": env.int("PORTAL_RAG_REPORT_LATE_RED_DAYS", default=15),
+        # Days after its due date before a form still with the company counts as late (its
+        # days are still counted from the due date). None by default: the due date already
+        # gives the companies REPORT_DUE_DAYS_* after the period.
+        "REPORT_GRACE_DAYS": env.int("PORTAL_RAG_REPORT_GRACE_DAYS", default=0),
         # A permit past its promised date: amber, red from this many days.
         "PERMIT_OVERDUE_RED_DAYS": env.int("PORTAL_RAG_PERMIT_OVERDUE_RED_DAYS", default=30),
         # A critical site finding past its rectification deadline: red from this many days.
@@ -282,4 +333,8 @@ PORTAL = {
     "ROLLUP_STALE_MINUTES": env.int("PORTAL_ROLLUP_STALE_MINUTES", default=30),
     "COCKPIT_RED_LIST": env.int("PORTAL_COCKPIT_RED_LIST", default=30),
     "COCKPIT_MAP_POINTS": env.int("PORTAL_COCKPIT_MAP_POINTS", default=500),
+    # The outlines drawn under the cockpit's map: a GeoJSON of static files (district polygons
+    # with a "name", and lines such as a river); the demo city's by default, drawn by
+    # scripts/make_demo_districts.py. Empty for none.
+    "MAP_OUTLINES": env.str("PORTAL_MAP_OUTLINES", default="dashboard/demo-city-districts.geojson"),
 }

@@ -3,12 +3,14 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from portal import views
+from portal.auth_api import obtain_token
 from portal.workbench import InboxView
 
 admin.site.site_header = "项目管理中心门户 · PMC Portal"
@@ -18,13 +20,20 @@ api_v1 = [
     path("", include("projects.api_urls")),
     path("", include("reporting.api_urls")),
     path("", include("portal.notification_api")),
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", obtain_token, name="api-token"),
 ]
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever a page links: send them to the static file."""
+    return redirect(static("portal/favicon.ico"))
+
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("inbox/", InboxView.as_view(), name="inbox"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

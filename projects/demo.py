@@ -1,11 +1,15 @@
 """Demo step of the registry: believable projects of one city, their annual plans and battle
 maps. Deterministic for a given seed and date; bulk inserts so 10,000 projects stay quick.
 
-With a long history (`seed_demo --months 100`) every project gets an annual plan for each year
-of the history in which it invests, made from `monthly_budget`: a little preliminary work
-before its planned start, its build spread over the planned build months, a catch-up rate while
-it runs late. The reporting step draws each month's investment around the same budget, so
-year-to-date plan against completion means something in every year."""
+The records agree with each project's stage (issue 11). Projects not started yet start next
+year or later; projects in construction started before this year, near their planned start;
+finished ones finished in the last months. Every project has an annual plan for each year of
+the history in which it invests, made from `monthly_budget`: a little preliminary work before
+its planned start, its build spread over the planned build months, a catch-up rate while it
+runs late. The reporting step draws each month's investment around the same budget, so plan
+against completion means something in every year. Battle-map nodes are done in order: 开工 on
+the actual start, 竣工验收 on the actual finish; a few projects in construction have their
+latest due node open (the cockpit's milestone cause)."""
 
 from __future__ import annotations
 
@@ -194,17 +198,24 @@ def generate(ctx: DemoContext) -> None:
         district = rng.choice(list(DISTRICTS))
         stage = rng.choices([s for s, _ in STAGES], [w for _, w in STAGES])[0]
         total = _investment(rng)
-        # Start dates spread over the last three years and the next one, by stage.
+        # Dates that fit the stage. Projects not started yet start next year or later, so this
+        # year's plan is their preliminary work; projects in construction started before this
+        # year, close to their planned start, and finish after today or lately; finished ones
+        # finished in the last months.
+        year_start = datetime.date(today.year, 1, 1)
         offset = {Stage.PRELIMINARY: 300, Stage.DESIGN: 180, Stage.TENDERING: 60}.get(stage)
         if offset is None:
-            planned_start = today - datetime.timedelta(days=rng.randint(90, 1000))
+            planned_start = year_start - datetime.timedelta(days=rng.randint(40, 900))
         else:
-            planned_start = today + datetime.timedelta(days=rng.randint(offset // 3, offset))
+            planned_start = max(year_start.replace(year=today.year + 1), today) + \
+                datetime.timedelta(days=rng.randint(offset // 3, offset))  # fmt: skip
         duration = datetime.timedelta(days=rng.randint(300, 1200 if total > 500_000_000 else 720))
         planned_finish = planned_start + duration
         actual_start = actual_finish = None
+        if stage == Stage.CONSTRUCTION and planned_finish < today - datetime.timedelta(days=45):
+            planned_finish = today + datetime.timedelta(days=rng.randint(30, 400))
         if stage in STARTED:
-            actual_start = min(today, planned_start + datetime.timedelta(days=rng.randint(-10, 60)))
+            actual_start = min(today, planned_start + datetime.timedelta(days=rng.randint(-10, 20)))
         if stage in FINISHED:
             planned_finish = min(
                 planned_finish, today - datetime.timedelta(days=rng.randint(30, 300))
@@ -212,7 +223,8 @@ def generate(ctx: DemoContext) -> None:
             planned_start = min(planned_start, planned_finish - datetime.timedelta(days=300))
             actual_start = min(actual_start, planned_start + datetime.timedelta(days=20))
             actual_finish = min(
-                today, planned_finish + datetime.timedelta(days=rng.randint(-20, 90))
+                today - datetime.timedelta(days=10),
+                planned_finish + datetime.timedelta(days=rng.randint(-20, 60)),
             )
         lat, lng = DISTRICTS[district]
         sequence[owner_code] += 1
@@ -251,69 +263,27 @@ def generate(ctx: DemoContext) -> None:
     ctx.data["projects"] = projects
 
     plans, milestones = [], []
-    this_year = today.year
-    first_year = ctx.month_starts()[0].year
+    first_month = month_index(ctx.month_starts()[0])
     for project in projects:
-        if ctx.long_history:
-            plans.extend(_plans_for_history(rng, project, first_year, this_year + 1))
-        else:
-            plans.extend(_plans(rng, project, this_year))
-        if project.stage in (Stage.DESIGN, Stage.TENDERING, Stage.CONSTRUCTION, Stage.COMPLETED):
-            build = (project.planned_finish - project.planned_start).days
-            for node, share in NODES:
-                days_before = round(build * share)
-                deadline = project.planned_finish - datetime.timedelta(days=days_before)
-                actual = None
-                # Most past nodes are done; a long history has closed nearly all old ones.
-                done = 0.8
-                if ctx.long_history and deadline < today - datetime.timedelta(days=90):
-                    done = 0.97
-                if deadline < today and rng.random() < done:
-                    actual = min(today, deadline + datetime.timedelta(days=rng.randint(-5, 25)))
-                milestones.append(
-                    Milestone(
-                        project=project,
-                        name=node,
-                        deadline=deadline,
-                        days_before_target=days_before,
-                        responsible_organisation=project.owner,
-                        responsible_person=rng.choice(PERSONS),
-                        actual_date=actual,
-                        arrangement="倒排工期，挂图作战，每周调度",
-                    )
-                )
+        plans.extend(_plans(rng, project, first_month, today.year + 1))
+        milestones.extend(_milestones(rng, project, today))
     bulk_create_with_history(plans, AnnualPlan, batch_size=2000, default_user=admin)
     bulk_create_with_history(milestones, Milestone, batch_size=2000, default_user=admin)
     ctx.log(f"  {len(projects)} projects, {len(plans)} annual plans, {len(milestones)} milestones")
 
 
-def _plans(rng, project: Project, this_year: int) -> list[AnnualPlan]:
-    """The default history's plans: last year, this year and next, where the project runs."""
+def _plans(rng, project: Project, first_month: int, last_year: int) -> list[AnnualPlan]:
+    """A plan for every year of the history (and the next) in which the project has a budget:
+    the budget of its months from `first_month` on, so that a year the history covers only in
+    part is planned for the months it reports (the months before went to the opening
+    investment)."""
     plans = []
-    for year in range(
-        max(project.planned_start.year, this_year - 1),
-        min(project.planned_finish.year, this_year + 1) + 1,
-    ):
-        share = Decimal(rng.uniform(0.15, 0.45))
-        plans.append(
-            AnnualPlan(
-                project=project,
-                year=year,
-                planned_investment=(project.total_investment * share).quantize(Decimal("10000")),
-                year_end_target=rng.choice(YEAR_END_TARGETS),
-            )
-        )
-    return plans
-
-
-def _plans_for_history(rng, project: Project, first_year: int, last_year: int) -> list[AnnualPlan]:
-    """A long history's plans: every year from `first_year` to `last_year` with a budget."""
-    plans = []
-    for year in range(first_year, last_year + 1):
-        budget = sum(monthly_budget(project, year * 12 + m) for m in range(12))
+    for year in range(first_month // 12, last_year + 1):
+        months = range(max(year * 12, first_month), year * 12 + 12)
+        budget = sum(monthly_budget(project, m) for m in months)
         if not budget:
             continue
-        planned = (budget * Decimal(rng.uniform(0.9, 1.1))).quantize(Decimal("10000"))
+        planned = (budget * Decimal(rng.uniform(0.97, 1.03))).quantize(Decimal("10000"))
         plans.append(
             AnnualPlan(
                 project=project,
@@ -323,3 +293,57 @@ def _plans_for_history(rng, project: Project, first_year: int, last_year: int) -
             )
         )
     return plans
+
+
+# Share of the projects in construction whose next battle-map node is late (left open).
+LATE_NODE_SHARE = 0.14
+LATE_NODE_MAX_DAYS = 60  # how late it may be: a node months late would have been replanned
+
+
+def _milestones(rng, project: Project, today: datetime.date) -> list[Milestone]:
+    """The battle map, done in order: 开工 on the actual start, 竣工验收 on the actual finish,
+    the nodes between near their deadlines; a project in construction may have its latest due
+    node still open (late), and nothing after it done."""
+    if project.stage == Stage.PRELIMINARY:
+        return []
+    build = (project.planned_finish - project.planned_start).days
+    finished = project.stage in FINISHED
+    late_ok = project.stage == Stage.CONSTRUCTION and rng.random() < LATE_NODE_SHARE
+    nodes, previous, still_open = [], project.actual_start, False
+    for node, share in NODES:
+        days_before = round(build * share)
+        deadline = project.planned_finish - datetime.timedelta(days=days_before)
+        actual = None
+        if node == "开工":
+            actual = project.actual_start
+        elif finished:
+            if node == "竣工验收":
+                actual = project.actual_finish
+            elif node == "交付使用":
+                actual = min(today, project.actual_finish + datetime.timedelta(rng.randint(0, 9)))
+            else:
+                actual = deadline + datetime.timedelta(days=rng.randint(-15, 15))
+                actual = min(max(actual, previous), project.actual_finish)
+        elif previous and not still_open and deadline < today:
+            late = (today - deadline).days
+            if late_ok and late <= LATE_NODE_MAX_DAYS and node not in ("竣工验收", "交付使用"):
+                still_open = True  # the cockpit's milestone cause
+            elif node not in ("竣工验收", "交付使用"):
+                actual = deadline + datetime.timedelta(days=rng.randint(-15, 10))
+                actual = min(max(actual, previous), today)
+        if actual is None:
+            still_open = True
+        previous = actual or previous
+        nodes.append(
+            Milestone(
+                project=project,
+                name=node,
+                deadline=deadline,
+                days_before_target=days_before,
+                responsible_organisation=project.owner,
+                responsible_person=rng.choice(PERSONS),
+                actual_date=actual,
+                arrangement="倒排工期，挂图作战，每周调度",
+            )
+        )
+    return nodes

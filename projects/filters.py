@@ -1,12 +1,18 @@
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import FilterForm, PortalFilterSet
+from portal.forms import FilterForm, PortalFilterSet, StrictBooleanFilter
 from projects import selectors
 from projects.choices import Category, Stage
 from projects.models import Project
+
+
+class OrderingFilter(django_filters.OrderingFilter):
+    """django-filter's sort field, its "(descending)" label taken from the portal's catalog:
+    django-filter ships zh_CN, which Django's zh-hans does not read."""
+
+    descending_fmt = _("%s (descending)")
 
 
 class ProjectFilterSet(PortalFilterSet):
@@ -20,12 +26,9 @@ class ProjectFilterSet(PortalFilterSet):
     category = django_filters.ChoiceFilter(
         choices=Category.choices, label=_("Category"), empty_label=_("All")
     )
-    is_key = django_filters.BooleanFilter(
-        label=_("Key project"),
-        widget=forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))]),
-    )
+    is_key = StrictBooleanFilter(label=_("Key project"))
     district = django_filters.ChoiceFilter(choices=[], label=_("District"), empty_label=_("All"))
-    o = django_filters.OrderingFilter(
+    o = OrderingFilter(
         empty_label=_("Default"),
         fields=(
             ("code", "code"),

@@ -8,6 +8,7 @@ from portal.models import Organisation, User
 from portal.money import MoneyFormField, Unit
 from projects import selectors
 from projects.models import PROJECT_EDITABLE_FIELDS, AnnualPlan, Milestone, Project
+from projects.services import MAX_DAYS_BEFORE_TARGET
 
 
 class ProjectForm(BootstrapFormMixin, forms.ModelForm):
@@ -54,8 +55,9 @@ class ProjectForm(BootstrapFormMixin, forms.ModelForm):
         for name in ("assigned_leader", "project_manager"):
             self.fields[name].empty_label = _("Not assigned")
         if not Project.access_policy.changes_all(user):
-            # Only the centre switches a project to ten-day reporting.
+            # Only the centre switches a project to ten-day reporting; the box says so.
             self.fields["reports_ten_daily"].disabled = True
+            self.fields["reports_ten_daily"].help_text = _("Set by the Project Management Centre.")
 
     def clean_opening_investment(self):
         return self.cleaned_data["opening_investment"] or 0
@@ -137,6 +139,11 @@ class BattleMapForm(BootstrapFormMixin, forms.Form):
                         "(0 or more)."
                     ),
                     params={"number": number},
+                )
+            if days_before > MAX_DAYS_BEFORE_TARGET:
+                raise ValidationError(
+                    _("Line %(number)s: at most %(max)s days before the target."),
+                    params={"number": number, "max": MAX_DAYS_BEFORE_TARGET},
                 )
             parsed.append((name, days_before))
         if not parsed:

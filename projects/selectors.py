@@ -6,6 +6,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from portal.access import AccessPolicy, Action, fetch, org_q, organisations_for
 from portal.choices import Role
+from portal.history import history_entries
 from portal.models import Organisation, User
 from projects.models import AnnualPlan, Milestone, Project
 
@@ -32,39 +33,17 @@ def project_get(*, user: User, pk, action: Action = Action.VIEW) -> Project:
 
 
 def project_history(*, project: Project, limit: int = 50) -> list[dict]:
-    """The project's changes, newest first: who, when, and each field's old and new value."""
+    """The project's changes, newest first, as the page shows them (portal.history): who,
+    when, and each changed field by its form label, amounts in 万元."""
+    from projects.forms import ProjectForm  # the page's labels; forms import this module
+
     records = list(
         project.history.select_related("history_user").order_by("-history_date", "-history_id")[
             : limit + 1
         ]
     )
-    field_names = {f.name: f for f in Project._meta.fields}
-    entries = []
-    for newer, older in zip(records, [*records[1:], None], strict=False):
-        if len(entries) == limit:
-            break
-        changes = []
-        if older is not None:
-            for change in newer.diff_against(older).changes:
-                field = field_names.get(change.field)
-                changes.append(
-                    {
-                        "name": change.field,
-                        "field": field.verbose_name if field else change.field,
-                        "old": _display(field, change.old),
-                        "new": _display(field, change.new),
-                    }
-                )
-        entries.append({"record": newer, "changes": changes})
-    return entries
-
-
-def _display(field, value):
-    if field is not None and field.choices and value is not None:
-        return dict(field.flatchoices).get(value, value)
-    if value in (None, ""):
-        return "—"
-    return value
+    labels = {name: field.label for name, field in ProjectForm.base_fields.items()}
+    return history_entries(records, model=Project, labels=labels, limit=limit)
 
 
 def owner_choices(*, user: User, policy: AccessPolicy = Project.access_policy):

@@ -75,6 +75,24 @@ def milestone_save(
     return _apply_and_save(milestone, actor=actor, data=data, allowed=MILESTONE_FIELDS)
 
 
+# A battle map spans a project's life, not centuries; also keeps `target - days` a real date.
+MAX_DAYS_BEFORE_TARGET = 36500
+
+
+def milestone_deadline_before(*, target: datetime.date, days: int) -> datetime.date:
+    """The deadline `days` before `target`, or a ValidationError at the field at fault: `nodes`
+    for a count out of 0..MAX_DAYS_BEFORE_TARGET, `target` for a date too early to count back
+    from (no date before 0001-01-01 exists)."""
+    if not 0 <= days <= MAX_DAYS_BEFORE_TARGET:
+        message = _("Days before the target must be between 0 and %(max)s.")
+        raise ValidationError({"nodes": message % {"max": MAX_DAYS_BEFORE_TARGET}})
+    try:
+        return target - datetime.timedelta(days=days)
+    except OverflowError:
+        message = _("The target date is too early: %(days)s days before it is not a date.")
+        raise ValidationError({"target": message % {"days": days}}) from None
+
+
 @transaction.atomic
 def milestones_plan_backwards(
     *,
@@ -92,11 +110,10 @@ def milestones_plan_backwards(
     """
     created = []
     for name, days in nodes:
-        if days < 0:
-            raise ValidationError(_("Days before the target cannot be negative."))
+        deadline = milestone_deadline_before(target=target, days=days)
         created.append(milestone_save(
             actor=actor, project=project, name=name,
-            deadline=target - datetime.timedelta(days=days), days_before_target=days,
+            deadline=deadline, days_before_target=days,
             responsible_organisation=responsible_organisation,
             responsible_person=responsible_person,
         ))  # fmt: skip

@@ -20,7 +20,7 @@ from portal.api import REFUSED_OR_STALE, StrictSerializer, WorkflowViewSetMixin,
 from projects.models import Milestone
 from reporting import selectors, services
 from reporting.choices import ItemStatus
-from reporting.filters import ReportFilterSet
+from reporting.filters import PeriodFilterSet, ReportFilterSet
 from reporting.forms import MAX_COORDINATION, MAX_PROBLEMS
 from reporting.models import (
     CoordinationItem,
@@ -88,8 +88,10 @@ class ProblemSerializer(serializers.ModelSerializer):
 class ReportCoordinationSerializer(serializers.ModelSerializer):
     """A coordination item as the report shows it (its project and period are the report's)."""
 
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    answered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    answered_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = CoordinationItem
@@ -148,8 +150,12 @@ class ReportDetailSerializer(ReportSerializer):
 
     Expects a report from `selectors.report_get` (figures annotated, relations prefetched)."""
 
-    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    submitted_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    reviewed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     ytd_investment = serializers.DecimalField(
         **MONEY, read_only=True, help_text="Accepted reports of the year, and this one (yuan)."
     )
@@ -265,7 +271,7 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = PeriodSerializer
     queryset = ReportingPeriod.objects.all()
-    filterset_fields = ["kind", "year", "month"]
+    filterset_class = PeriodFilterSet
     ordering_fields = ["start", "due_date"]
     lookup_value_regex = r"\d+"
 

@@ -32,3 +32,12 @@ class ReportingConfig(AppConfig):
         for source in SOURCES:
             notifications.register(source)
         demo.register(demo.DemoStep("progress-reports", 20, generate))
+        from portal import panels
+        from reporting.selectors import project_reports
+
+        panels.register(panels.Panel(
+            model="projects.Project", key="reporting.reports", order=10,
+            template="reporting/partials/project_reports.html",
+            context=lambda request, project: {"reports": project_reports(
+                user=request.user, project=project)},
+        ))  # fmt: skip

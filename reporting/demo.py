@@ -1,13 +1,15 @@
-"""Demo step of progress reporting: 18 months of monthly reports with realistic lags (some
-projects fall behind their plan and show red), ten-day reports for the key projects the centre
-follows closely, and this month's forms still open. Bulk inserts, no per-row services, so the
-same step scales to the benchmark data set.
+"""Demo step of progress reporting: monthly reports drawn around each project's monthly
+budget (projects.demo.monthly_budget, the same budget its annual plans add up), with realistic
+lags (most projects keep to their budget, some lag, a few badly), ten-day reports for the key
+projects the centre follows closely, progress texts that fit the category and the progress.
+Statuses follow the due dates as of `today`: this period's forms are open, an ended period not
+yet due is partly filed, the last due period's forms are mostly in (a few late), older ones
+accepted. Bulk inserts, no per-row services, so the same step scales to the benchmark data set.
 
-`--months` sets the length of the history. A long one (more than the default 18 months) draws
-each month's investment around the project's monthly budget (projects.demo.monthly_budget, the
-same budget its annual plans add up), and key projects report per ten days for the last year:
-`--projects 10000 --months 100` gives just over a million reports. Projects are generated and
-inserted `CHUNK` at a time, so memory stays bounded whatever the size."""
+`--months` sets the length of the history. In a long one (more than the default 18 months)
+key projects report per ten days for the last year: `--projects 10000 --months 100` gives just
+over a million reports. Projects are generated and inserted `CHUNK` at a time, so memory stays
+bounded whatever the size."""
 
 from __future__ import annotations
 
@@ -18,9 +20,9 @@ from django.utils import timezone
 
 from portal.choices import Role
 from portal.demo import CHUNK, DemoContext, insert
-from projects.choices import Stage
+from projects.choices import Category, Stage
 from projects.demo import PRELIMINARY_RATE, month_index, monthly_budget
-from projects.models import AnnualPlan, Project
+from projects.models import Project
 from reporting.choices import CoordinationStatus, PeriodKind, ReportAction, ReportStatus
 from reporting.models import CoordinationItem, ProgressReport, ReportEvent, ReportProblem
 from reporting.services import period_for
@@ -64,10 +66,10 @@ def generate(ctx: DemoContext) -> None:
     officer = ctx.users.get("officer")
     reporters = {u.organisation_id: u for u in ctx.users.values() if u.role == Role.REPORTER}
     months = [period_for(kind=PeriodKind.MONTH, day=start) for start in ctx.month_starts()]
-    plans = {}
-    if not long:
-        plans = {(p.project_id, p.year): p.planned_investment for p in AnnualPlan.objects.all()}
     window_start = months[0].start
+    # The latest period whose forms were due by today: most of its forms are in.
+    due_monthly = max((p for p in months if p.due_date < today), key=lambda p: p.start,
+                      default=None)  # fmt: skip
 
     # Key projects in construction report per ten days from the start of the last month (a
     # long history: of the last year).
@@ -80,14 +82,22 @@ def generate(ctx: DemoContext) -> None:
         period = period_for(kind=PeriodKind.TEN_DAY, day=day)
         ten_day_periods.append(period)
         day = period.end + datetime.timedelta(days=1)
+    due_ten_day = max((p for p in ten_day_periods if p.due_date < today), key=lambda p: p.start,
+                      default=None)  # fmt: skip
     Project.objects.filter(pk__in=ten_daily_ids).update(reports_ten_daily=True)
+    review = REVIEW_LONG if long else REVIEW
 
     counts = dict.fromkeys(["reports", "problems", "items", "events"], 0)
     for first in range(0, len(projects), CHUNK):
         chunk = projects[first : first + CHUNK]
         reports, opening = [], []
         for project in chunk:
-            performance = rng.choice([0.35, 0.6, 0.8, 0.9, 1.0, 1.0, 1.05, 1.1])  # some lag badly
+            # Most projects keep to their budget; some lag (amber), a few badly (red). Finished
+            # projects kept to theirs.
+            performance = 1.0
+            if project.stage == Stage.CONSTRUCTION:
+                performance = rng.choices(PERFORMANCE, PERFORMANCE_WEIGHTS)[0]
+                performance *= rng.uniform(0.97, 1.03)
             started = project.actual_start
             finished = project.actual_finish
             if started and started < window_start:
@@ -100,53 +110,40 @@ def generate(ctx: DemoContext) -> None:
                 opening.append(project)
             ten_day = project.pk in ten_daily_ids
             periods = months[:-ten_day_months] if ten_day else months
-            # The default history keeps its first quirks (a ten-day project's last monthly
-            # report counts as this period's), so its data never changes.
-            last_period = months[-1] if long else periods[-1]
-            previous_period = months[-2] if long else periods[-2]
-            progress = Decimal(0)
+            if ten_day:
+                periods = periods + ten_day_periods
+            texts = PROGRESS_BY_CATEGORY.get(project.category, PROGRESS_BUILDING)
+            span = max(1, (project.planned_finish - project.planned_start).days)
             for period in periods:
                 if finished and period.start > finished:
                     break
-                if project.stage in (Stage.COMPLETED, Stage.IN_OPERATION) and not finished:
-                    break
+                budget = monthly_budget(project, month_index(period.start))
+                if period.kind == PeriodKind.TEN_DAY:
+                    budget = budget / 3
                 if project.stage in INVESTING and started and period.end >= started:
-                    if long:
-                        base = monthly_budget(project, month_index(period.start))
-                    else:
-                        base = plans.get((project.id, period.year), project.total_investment / 4)
-                        base = base / 12
-                    investment = base * Decimal(performance * rng.uniform(0.6, 1.4))
-                    span = max(1, (project.planned_finish - started).days)
-                    progress = min(
-                        Decimal(100),
-                        Decimal(100 * (period.end - started).days / span * performance),
-                    ).quantize(Decimal("1"))
-                    text = rng.choice(PROGRESS_TEXTS)
-                elif long:  # preliminary work, close to its budget
+                    investment = budget * Decimal(performance * rng.uniform(0.85, 1.15))
+                    done = (min(period.end, finished or period.end) - started).days
+                    progress = (
+                        Decimal(100)
+                        if finished and period.end >= finished
+                        else min(Decimal(99), Decimal(max(1, 100 * done / span * performance)))
+                    )
+                    progress = progress.quantize(Decimal("1"))
+                    text = texts[min(len(texts) - 1, int(progress) * len(texts) // 100)]
+                    if progress == 100:
+                        text = "竣工验收" if project.stage == Stage.COMPLETED else "交付使用"
+                else:  # preliminary work, close to its budget
                     base = project.total_investment * PRELIMINARY_RATE
+                    if period.kind == PeriodKind.TEN_DAY:
+                        base = base / 3
                     investment = base * Decimal(rng.uniform(0.8, 1.2))
+                    progress = Decimal(0)
                     text = PRELIMINARY_TEXTS.get(project.stage, "前期工作")
-                else:
-                    investment = project.total_investment * Decimal(rng.uniform(0, 0.002))
-                    text = PRELIMINARY_TEXTS.get(project.stage, "前期工作")
+                due = due_ten_day if period.kind == PeriodKind.TEN_DAY else due_monthly
                 reports.append(_report(rng, project, period, investment, progress, text,
-                                       last=period is last_period,
-                                       is_previous=period is previous_period, officer=officer,
-                                       reporter=reporters.get(project.owner_id),
-                                       long=long))  # fmt: skip
-            if ten_day:
-                for period in ten_day_periods:
-                    if long:
-                        budget = monthly_budget(project, month_index(period.start))
-                        investment = budget / 3 * Decimal(performance)
-                    else:
-                        investment = plans.get((project.id, period.year), Decimal(0)) / 36
-                    reports.append(_report(rng, project, period, investment, progress,
-                                           "主体结构施工", last=period.end >= today,
-                                           is_previous=period.end < today <= period.due_date,
-                                           officer=officer, long=long,
-                                           reporter=reporters.get(project.owner_id)))  # fmt: skip
+                                       today=today, review=review,
+                                       is_previous=period is due, officer=officer,
+                                       reporter=reporters.get(project.owner_id)))  # fmt: skip
         Project.objects.bulk_update(opening, ["opening_investment"], batch_size=1000)
         insert(ProgressReport, reports)
         _details(rng, ctx, reports, officer=officer, with_events=with_events, counts=counts)
@@ -225,49 +222,76 @@ def _details(rng, ctx: DemoContext, reports, *, officer, with_events: bool, coun
     counts["events"] += len(events)
 
 
-# Last period's forms: a roll above the first share stays a draft, above the second is
-# submitted, above the third returned, the rest accepted. A long history's subsidiaries report
-# more punctually than the demo's, which shows every state of review.
-REVIEW = (0.85, 0.65, 0.55)
-REVIEW_LONG = (0.96, 0.70, 0.65)
+# The last due period's forms: a roll above the first share stays a draft (late), above the
+# second is returned (late too), above the third submitted and waiting for the centre, the rest
+# accepted. A long history's subsidiaries report more punctually still.
+REVIEW = (0.975, 0.955, 0.80)
+REVIEW_LONG = (0.99, 0.98, 0.85)
+# A form whose period has ended but is not due yet: a roll above this share is still a draft.
+FILING = 0.45
+# Performance of projects in construction against their budget, with weights.
+PERFORMANCE = [0.5, 0.62, 0.8, 0.9, 1.0, 1.05, 1.1]
+PERFORMANCE_WEIGHTS = [4, 3, 10, 12, 45, 16, 10]
 RETURN_COMMENTS = [
     "本期完成投资与形象进度不匹配，请核实。",
     "请补充存在问题的责任人和完成时限。",
     "年累计完成投资超过年度计划，请在情况说明中说明原因。",
 ]
+# The works a progress text names, in the order they happen, per category.
+PROGRESS_BUILDING = ["桩基施工", "基础施工", "主体结构施工", "二次结构砌筑", "装饰装修",
+                     "室外配套工程施工"]  # fmt: skip
+PROGRESS_BY_CATEGORY = {
+    Category.ROAD: ["管线迁改", "路基施工", "管网铺设", "路面结构层施工", "交通设施及附属工程施工"],
+    Category.BRIDGE: ["桩基施工", "承台墩柱施工", "箱梁预制架设", "桥面系施工",
+                      "附属工程及引道施工"],
+    Category.RIVER: ["围堰导流", "清淤疏浚", "护岸施工", "截污管网铺设", "生态修复及景观施工"],
+    Category.SEWAGE: ["管网铺设", "构筑物土建施工", "设备安装", "联动调试"],
+    Category.PARK: ["场地平整及土方造型", "园路铺装", "绿化种植", "景观小品施工"],
+    Category.RENOVATION: ["管网改造", "屋面防水及外立面改造", "道路及停车位改造", "景观提升"],
+    Category.ENERGY: ["管网铺设", "换热站土建施工", "设备安装", "调试运行"],
+}  # fmt: skip
 
 
 def _at(day: datetime.date, hour: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
 
 
-def _report(rng, project, period, investment, progress, text, *, last, is_previous, reporter,
-            officer, long=False) -> ProgressReport:  # fmt: skip
-    """One report with a status that fits when its period was: this period's forms are open,
-    last period's are in every state of review, older ones are accepted."""
+def _report(rng, project, period, investment, progress, text, *, today, review, is_previous,
+            reporter, officer) -> ProgressReport:  # fmt: skip
+    """One report with a status that fits where its period is: this period's forms are open
+    (most not started), an ended period not yet due is partly filed, the last due period's
+    forms are mostly in (a few late, some waiting for review), older ones accepted."""
     report = ProgressReport(
         project=project, period=period, investment=Decimal(investment).quantize(Decimal("0.01")),
         progress_pct=progress if project.stage in INVESTING else None, progress_text=text,
         next_steps="按计划推进下阶段工作，加强现场调度。",
     )  # fmt: skip
-    if last:
+    if period.end >= today:
         if rng.random() < 0.7:  # not started yet
             report.investment, report.progress_pct, report.progress_text = Decimal(0), None, ""
             report.next_steps = ""
         return report
-    roll = rng.random() if is_previous else 0.0
-    draft, submitted, returned = REVIEW_LONG if long else REVIEW
+    if period.due_date >= today:
+        if rng.random() > FILING:
+            return report  # filled, to be submitted by its due date
+        roll = rng.uniform(0, review[1])  # submitted, some accepted already
+    else:
+        roll = rng.random() if is_previous else 0.0
+    draft, returned, submitted = review
     if roll > draft:
-        return report  # a draft, filled but not yet submitted
+        return report  # a draft, filled but not yet submitted: late
     report.status = ReportStatus.ACCEPTED
-    if roll > submitted:
-        report.status = ReportStatus.SUBMITTED
-    elif roll > returned:
+    if roll > returned:
         report.status = ReportStatus.RETURNED
         report.review_comment = rng.choice(RETURN_COMMENTS)
-    report.submitted_at = _at(period.end + datetime.timedelta(days=rng.randint(1, 5)), 10)
+    elif roll > submitted:
+        report.status = ReportStatus.SUBMITTED
+    submitted_on = min(period.due_date - datetime.timedelta(days=rng.randint(0, 3)),
+                       today - datetime.timedelta(days=1))  # fmt: skip
+    report.submitted_at = _at(max(period.end + datetime.timedelta(days=1), submitted_on), 10)
     report.submitted_by = reporter
     if report.status != ReportStatus.SUBMITTED:
-        report.reviewed_at = report.submitted_at + datetime.timedelta(days=rng.randint(1, 3))
+        report.reviewed_at = min(report.submitted_at + datetime.timedelta(days=rng.randint(1, 3)),
+                                 _at(today, 9))  # fmt: skip
         report.reviewed_by = officer
     return report

@@ -81,6 +81,23 @@ class ReportSheet(Sheet):
     repeated_key_message = gettext_lazy("This project is already in row %(row)s.")
     forbidden_message = gettext_lazy("You may not change this report.")
     committed_message = gettext_lazy("%(count)s reports were updated from the file.")
+    # The preview's two ways to commit, and what the page says each did (portal.excel.imports).
+    save_label = gettext_lazy("Save as drafts")
+    submit_label = gettext_lazy("Save and submit to the centre")
+    submit_help = gettext_lazy(
+        "Save as drafts: the changed rows are saved; nothing reaches the centre. Save and "
+        "submit: the changed rows are saved, then every report of the file still open for "
+        "filling (%(count)s), changed or not, is submitted to the centre for review. All or "
+        "nothing: if one report cannot be submitted, nothing is saved."
+    )
+    saved_message = gettext_lazy(
+        "Saved %(count)s reports as drafts. They have not been submitted: the centre does "
+        "not see them yet."
+    )
+    submitted_message = gettext_lazy("Saved and submitted %(count)s reports to the centre.")
+    left_message = gettext_lazy(
+        "%(count)s reports were no longer open for filling and were left as they were."
+    )
 
     def changeable(self, *, actor: User) -> QuerySet[ProgressReport]:
         return ProgressReport.objects.for_user(actor, Action.CHANGE).select_related(
@@ -113,6 +130,14 @@ class ReportSheet(Sheet):
             action=ReportAction.IMPORT,
             today=today,
         )
+
+    def submittable(self, record: ProgressReport) -> bool:
+        return record.is_open_for_filling
+
+    def submit(self, *, actor: User, record: ProgressReport, version: int | None,
+               today: datetime.date) -> None:  # fmt: skip
+        """Submit (or resubmit) as the web form does, with the submit checks."""
+        services.report_submit(actor=actor, report=record, version=version, today=today)
 
     def check_target(self, upload: Upload, *, user: User, period: ReportingPeriod) -> None:
         """Refuse a file for another organisation, or another or unknown period."""
@@ -169,6 +194,11 @@ class ReportSheet(Sheet):
                 "7. Upload the file in the portal: a preview lists every change and every problem "
                 "by row and column. Nothing is saved until you confirm, and nothing is saved "
                 "while any row has a problem."
+            ),
+            _(
+                "8. At the preview, “Save as drafts” saves the changes without submitting them; "
+                "“Save and submit to the centre” also submits every report of the file still "
+                "open for filling, for the centre's review."
             ),
         ]
 

@@ -1,11 +1,11 @@
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from portal.forms import FilterForm, PortalFilterSet
+from portal.forms import FilterForm, IntegerFilter, PortalFilterSet, StrictBooleanFilter
+from projects.filters import OrderingFilter
 from projects.selectors import visible_owners
-from reporting.choices import ReportStatus
+from reporting.choices import PeriodKind, ReportStatus
 from reporting.models import ProgressReport, ReportingPeriod
 from reporting.selectors import periods_recent
 
@@ -21,12 +21,8 @@ class ReportFilterSet(PortalFilterSet):
         field_name="project__owner__code", choices=[], label=_("Subsidiary"), empty_label=_("All")
     )
     status = django_filters.MultipleChoiceFilter(choices=ReportStatus.choices, label=_("Status"))
-    is_key = django_filters.BooleanFilter(
-        field_name="project__is_key",
-        label=_("Key project"),
-        widget=forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))]),
-    )
-    o = django_filters.OrderingFilter(
+    is_key = StrictBooleanFilter(field_name="project__is_key", label=_("Key project"))
+    o = OrderingFilter(
         empty_label=_("Default"),
         fields=(("period__start", "period"), ("project__code", "project"),
                 ("investment", "investment"), ("submitted_at", "submitted_at")),
@@ -55,3 +51,15 @@ class ReportFilterSet(PortalFilterSet):
 
     def filter_period(self, queryset, name, value):
         return queryset.filter(**ReportingPeriod.lookup_for_code(value, prefix="period__"))
+
+
+class PeriodFilterSet(django_filters.FilterSet):
+    """Filters of the API's period list; a year or month out of range is refused (400)."""
+
+    kind = django_filters.ChoiceFilter(choices=PeriodKind.choices)
+    year = IntegerFilter(min_value=1, max_value=9999)
+    month = IntegerFilter(min_value=1, max_value=12)
+
+    class Meta:
+        model = ReportingPeriod
+        fields = ["kind", "year", "month"]

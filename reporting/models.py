@@ -216,6 +216,10 @@ class ProgressReport(models.Model):
     def _submitted(self, actor) -> None:
         self.submitted_at = timezone.now()
         self.submitted_by = actor
+        # A new round: nobody has reviewed it yet (the earlier round's reviewer and comment
+        # stay in the events).
+        self.reviewed_at = None
+        self.reviewed_by = None
 
     def _reviewed(self, actor, comment: str) -> None:
         self.reviewed_at = timezone.now()
@@ -385,3 +389,7 @@ class ReportImport(ExcelImport):
     period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="+")
 
     scope_fields = ("organisation", "period")
+
+    class Meta(ExcelImport.Meta):
+        verbose_name = _("Excel batch")
+        verbose_name_plural = _("Excel batches")

@@ -199,3 +199,16 @@ def due_state(report: ProgressReport, today: datetime.date) -> str:
     if (report.period.due_date - today).days <= settings.PORTAL["REMIND_DAYS_BEFORE_DUE"]:
         return "due_soon"
     return ""
+
+
+PROJECT_PAGE_REPORTS = 12
+
+
+def project_reports(*, user, project, limit: int = PROJECT_PAGE_REPORTS) -> list[ProgressReport]:
+    """A project's latest reports, as its registry page lists them: one query."""
+    return list(
+        ProgressReport.objects.for_user(user)
+        .filter(project=project)
+        .select_related("period")
+        .order_by("-period__start", "-period__part")[:limit]
+    )

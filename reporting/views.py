@@ -87,6 +87,10 @@ class ReportEditView(LoginRequiredMixin, View):
             "report": report, "form": form, "problems": problems, "coordination": coordination,
             "answered_items": [i for i in report.coordination_items.all()
                                if i.status != CoordinationStatus.OPEN],
+            # What a reporter needs beside the fields: the figures (annotated on the report)
+            # and the last accepted period's progress, which the form must not go below
+            # without an explanation.
+            "last_accepted": selectors.last_accepted(report),
         }, status=status)  # fmt: skip
 
     def get(self, request, pk):

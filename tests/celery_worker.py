@@ -2,7 +2,8 @@
 database, so that a test sees a task go through the broker, the worker and back.
 
 Import the fixture into the test module that uses it (`from tests.celery_worker import
-live_celery_worker`) and mark the test `@pytest.mark.celery_worker` and
+live_celery_worker`, or `start_celery_worker` to start workers when the test wants them, kill
+one and start another, with Celery beat inside) and mark the test `@pytest.mark.celery_worker` and
 `@pytest.mark.django_db(transaction=True)`: the worker is another process, so it sees only
 committed rows, and the ordinary test transaction would hide them.
 
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -40,6 +42,13 @@ class LiveWorker:
     hostname: str
     process: subprocess.Popen
     log_path: Path
+
+    def kill(self) -> None:
+        """SIGKILL to the worker's process group, as `kill -9` or the OOM killer would: no warm
+        shutdown, nothing acknowledged, the database connection dropped."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -71,13 +80,19 @@ def _check_redis(url: str) -> None:
 
 
 def _forget_queue(url: str, run: str) -> None:
-    """Remove what kombu kept in Redis for this run's queue (its bindings), best effort."""
+    """Remove what kombu kept in Redis for this run's queue (its bindings, and the messages a
+    killed worker left unacknowledged, which another worker would restore to the queue after the
+    visibility timeout), best effort."""
     import redis
 
     try:
         client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         for key in client.scan_iter(match=f"*{run}*", count=1000):
             client.delete(key)
+        for tag, payload in client.hscan_iter("unacked"):
+            if run.encode() in payload:
+                client.hdel("unacked", tag)
+                client.zrem("unacked_index", tag)
     except redis.RedisError:
         pass
 
@@ -111,11 +126,14 @@ def _wait_ready(worker: LiveWorker) -> None:
     )
 
 
-@pytest.fixture
-def live_celery_worker(transactional_db, tmp_path):
-    """Start a worker that consumes a queue of its own, and make it this process's default
-    queue for the test, so `.delay()` reaches this worker and no stray task from elsewhere
-    (another test run on the same Redis database) reaches it. Yields a LiveWorker."""
+@contextmanager
+def _workers(tmp_path: Path):
+    """A function that starts a worker (`start(beat=False)` -> LiveWorker) on a queue of this
+    test's own, which is also the default queue of this process and of the workers for the test:
+    `.delay()` here, a task sent by a task, and beat inside a worker all reach these workers, and
+    no stray task from elsewhere (another test run on the same Redis database) does. Call it
+    again to start another worker on the same queue, e.g. after killing the first; every worker
+    is stopped at the end of the test."""
     redis_url = os.environ.get("REDIS_URL", "")
     if not redis_url:
         _unavailable("REDIS_URL is not set: tasks run in-process, there is no worker to test")
@@ -130,13 +148,13 @@ def live_celery_worker(transactional_db, tmp_path):
 
     run = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
     queue = f"pmc-test-{run}"
-    hostname = f"pmc-test-{run}@localhost"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "DATABASE_URL": _test_database_url(),
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         # The worker must not keep a connection to the test database open: pytest-django drops
         # it at the end of the session.
         "CONN_MAX_AGE": "0",
@@ -149,32 +167,58 @@ def live_celery_worker(transactional_db, tmp_path):
         "PYTHONUNBUFFERED": "1",
     }
     celery = Path(sys.executable).with_name("celery")
-    command = [
-        str(celery), "-A", "portal", "worker", "--pool=solo", "--concurrency=1",
-        "-Q", queue, "-n", hostname, "--loglevel=INFO",
-        "--without-gossip", "--without-mingle", "--without-heartbeat",
-    ]  # fmt: skip
-    log_path = tmp_path / "celery-worker.log"
-    with log_path.open("wb") as log:
-        # Output to a file, never a pipe nobody reads (a full pipe would block the worker).
-        # Its own session: a signal meant for pytest does not hit it twice, and a kill on
-        # timeout reaches the whole group.
-        process = subprocess.Popen(
-            command,
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    worker = LiveWorker(queue=queue, hostname=hostname, process=process, log_path=log_path)
-    default_queue = app.conf.task_default_queue
-    try:
+    started: list[LiveWorker] = []
+
+    def start(beat: bool = False) -> LiveWorker:
+        number = len(started)
+        hostname = f"pmc-test-{run}-{number}@localhost"
+        command = [
+            str(celery), "-A", "portal", "worker", "--pool=solo", "--concurrency=1",
+            "-Q", queue, "-n", hostname, "--loglevel=INFO",
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
+        ]  # fmt: skip
+        if beat:  # the beat schedule of portal/celery.py, in a file of this worker's own
+            command += ["--beat", f"--schedule={tmp_path / f'celerybeat-{number}'}"]
+        log_path = tmp_path / f"celery-worker-{number}.log"
+        with log_path.open("wb") as log:
+            # Output to a file, never a pipe nobody reads (a full pipe would block the worker).
+            # Its own session: a signal meant for pytest does not hit it twice, and a kill on
+            # timeout reaches the whole group.
+            process = subprocess.Popen(
+                command,
+                cwd=settings.BASE_DIR,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        worker = LiveWorker(queue=queue, hostname=hostname, process=process, log_path=log_path)
+        started.append(worker)
         _wait_ready(worker)
-        app.conf.task_default_queue = queue
-        yield worker
+        return worker
+
+    default_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        yield start
     finally:
         app.conf.task_default_queue = default_queue
-        _stop(process)
+        for worker in started:
+            _stop(worker.process)
         _forget_queue(redis_url, run)
+
+
+@pytest.fixture
+def start_celery_worker(transactional_db, tmp_path):
+    """`start(beat=False)` -> LiveWorker: start a worker on the test's own queue, again after
+    one was killed, with Celery beat inside it on request (see _workers)."""
+    with _workers(tmp_path) as start:
+        yield start
+
+
+@pytest.fixture
+def live_celery_worker(transactional_db, tmp_path):
+    """One worker on the test's own queue (see _workers). Yields a LiveWorker."""
+    with _workers(tmp_path) as start:
+        yield start()

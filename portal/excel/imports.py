@@ -5,6 +5,9 @@
   nothing else changes;
 - `preview_rows` / `summary`: what the preview page shows;
 - `excel_import_commit`: apply every changed row through the app's service, all or nothing, once;
+  for a sheet that can submit (`Sheet.submit`), optionally also submit every record the file
+  lists that is still open, changed or not, through the same service as the web form; each
+  row keeps what was done to it (`outcome`), which the page shows;
 - `excel_import_earlier`: the same file committed before for the same scope. Committing it again
   changes nothing: its rows equal what the portal holds, so none is applied.
 """
@@ -14,7 +17,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +28,15 @@ from portal.excel.sheet import Sheet
 from portal.models import User
 
 CHANGED, UNCHANGED, INVALID = "changed", "unchanged", "invalid"
+# What the commit did to a row (its "outcome"): saved (not submitted), submitted (saved first if
+# changed), left as it was because no longer open (when submitting).
+SAVED, SUBMITTED, LEFT = "saved", "submitted", "left"
+
+
+def can_submit(sheet: Sheet) -> bool:
+    """Whether the sheet's records can be submitted from the preview: the sheet defines
+    `submittable(record)` and `submit(*, actor, record, version, today)` (its service)."""
+    return callable(getattr(sheet, "submit", None))
 
 
 def check_rows(sheet: Sheet, upload: Upload, *, records: dict[str, Any],
@@ -144,16 +156,21 @@ def excel_import_earlier(batch: ExcelImport) -> ExcelImport | None:
 
 
 @transaction.atomic
-def excel_import_commit(*, sheet: Sheet, actor: User, batch: ExcelImport,
-                        today: datetime.date | None = None) -> int:  # fmt: skip
+def excel_import_commit(*, sheet: Sheet, actor: User, batch: ExcelImport, submit: bool = False,
+                        today: datetime.date | None = None) -> list[dict]:  # fmt: skip
     """Apply every changed row through the sheet's service, all or nothing, and mark the import
-    committed. Returns the number of records changed. Caller: `actor` uploaded the import.
+    committed. With `submit` (a sheet that can submit), then submit every record the file lists
+    that is still open for filling, changed or not, through the sheet's `submit` (the same
+    service and checks as the web form). Returns the rows, each with its `outcome` (SAVED,
+    SUBMITTED, LEFT, or none when untouched), as also stored on the import. Caller: `actor`
+    uploaded the import.
 
     Raises ValidationError, naming the row, when the import has problems, was committed already,
-    or any row fails (a record changed in the portal since the upload, one no longer open);
-    nothing is then saved.
+    or any row fails (a record changed in the portal since the upload, one no longer open, a
+    submit refused by a rule); nothing is then saved or submitted.
     """
     today = today or timezone.localdate()
+    submit = submit and can_submit(sheet)
     if batch.errors:
         raise ValidationError(
             _("Nothing was saved: the file has problems. Correct them and upload it again."),
@@ -168,24 +185,23 @@ def excel_import_commit(*, sheet: Sheet, actor: User, batch: ExcelImport,
     )
     if not claimed:
         raise ValidationError(_("This file was committed already."), code="committed")
-    changed = [row for row in batch.rows if row["state"] == CHANGED]
-    records = sheet.changeable(actor=actor).in_bulk([row["record_id"] for row in changed])
-    for row in changed:
+    rows = [dict(row) for row in batch.rows]
+    wanted = (CHANGED, UNCHANGED) if submit else (CHANGED,)
+    touched = [row for row in rows if row["state"] in wanted]
+    records = sheet.changeable(actor=actor).in_bulk([row["record_id"] for row in touched])
+    for row in touched:
         record = records.get(row["record_id"])
         if record is None:
             raise ValidationError(problem_text(row["row"], "", str(sheet.forbidden_message)))
-        fields = {
-            name: sheet.column_of_field[name].loaded(text) for name, text in row["values"].items()
-        }
         try:
-            sheet.apply(
-                actor=actor, record=record, version=row["version"], fields=fields, today=today
-            )
+            _commit_row(sheet, row, record, actor=actor, submit=submit, today=today)
         except sheet.conflict_errors as exc:
             raise ValidationError(
                 problem_text(row["row"], "", str(sheet.conflict_message) % {"code": row["code"]}),
                 code="conflict",
             ) from exc
+        except PermissionDenied as exc:
+            raise ValidationError(problem_text(row["row"], "", str(exc))) from exc
         except ValidationError as exc:
             raise ValidationError(
                 [
@@ -193,8 +209,57 @@ def excel_import_commit(*, sheet: Sheet, actor: User, batch: ExcelImport,
                     for column, text in sheet.field_problems(exc)
                 ]
             ) from exc
+    type(batch).objects.filter(pk=batch.pk).update(rows=rows)
+    batch.rows = rows
     batch.refresh_from_db(fields=["committed_at"])
-    return len(changed)
+    return rows
+
+
+def _commit_row(sheet: Sheet, row: dict, record, *, actor: User, submit: bool,
+                today: datetime.date) -> None:  # fmt: skip
+    version = row["version"]
+    if row["state"] == CHANGED:
+        fields = {
+            name: sheet.column_of_field[name].loaded(text) for name, text in row["values"].items()
+        }
+        sheet.apply(actor=actor, record=record, version=version, fields=fields, today=today)
+        version = getattr(record, "version", None)
+        row["outcome"] = SAVED
+    if submit:
+        if sheet.submittable(record):
+            sheet.submit(actor=actor, record=record, version=version, today=today)
+            row["outcome"] = SUBMITTED
+        elif row["state"] == UNCHANGED:
+            row["outcome"] = LEFT
+
+
+def outcome(sheet: Sheet, batch: ExcelImport) -> dict[str, Any] | None:
+    """What the commit did, as the page says it: one sentence per kind of outcome and the rows
+    concerned; None before the commit."""
+    if batch.committed_at is None:
+        return None
+    by_kind: dict[str, list[dict]] = {SUBMITTED: [], SAVED: [], LEFT: []}
+    for row in batch.rows:
+        # An import committed before outcomes were kept saved its changed rows.
+        kind = row.get("outcome") or (SAVED if row["state"] == CHANGED else None)
+        if kind in by_kind:
+            by_kind[kind].append(row)
+    messages = {
+        SUBMITTED: getattr(sheet, "submitted_message", None),
+        SAVED: getattr(sheet, "saved_message", None) or sheet.committed_message,
+        LEFT: getattr(sheet, "left_message", None),
+    }
+    groups = [
+        {"kind": kind, "text": str(messages[kind]) % {"count": len(rows)}, "rows": rows}
+        for kind, rows in by_kind.items()
+        if rows and messages[kind]
+    ]
+    nothing = (
+        ""
+        if by_kind[SUBMITTED] or by_kind[SAVED]
+        else _("Every row equals what the portal holds: nothing changed.")
+    )
+    return {"groups": groups, "nothing": nothing}
 
 
 def preview_rows(sheet: Sheet, batch: ExcelImport) -> list[dict]:

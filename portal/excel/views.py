@@ -134,7 +134,9 @@ class ExcelUploadView(ExcelAccessMixin, View):
 
 
 class ExcelPreviewView(LoginRequiredMixin, View):
-    """GET: what the upload would change, and every problem. POST: commit it."""
+    """GET: what the upload would change, and every problem; once committed, what was done.
+    POST: commit it: `action=save` saves the changed rows; `action=submit` (a sheet that can
+    submit) also submits every record of the file still open, all or nothing."""
 
     sheet: Sheet
     template_name: str
@@ -145,6 +147,10 @@ class ExcelPreviewView(LoginRequiredMixin, View):
 
     def get(self, request, pk):
         batch = self.get_batch()
+        can_commit = not batch.errors and batch.committed_at is None
+        submits = imports.can_submit(self.sheet)
+        to_submit = self.submittable_count(batch) if submits and can_commit else 0
+        help_text = getattr(self.sheet, "submit_help", "") if submits else ""
         return render(
             request,
             self.template_name,
@@ -153,20 +159,30 @@ class ExcelPreviewView(LoginRequiredMixin, View):
                 "sheet": self.sheet,
                 "rows": imports.preview_rows(self.sheet, batch),
                 "summary": imports.summary(batch),
-                "can_commit": not batch.errors and batch.committed_at is None,
+                "can_commit": can_commit,
+                "can_submit": submits,
+                "to_submit": to_submit,
+                "submit_help": str(help_text) % {"count": to_submit} if help_text else "",
+                "outcome": imports.outcome(self.sheet, batch),
             },
         )
 
+    def submittable_count(self, batch) -> int:
+        """How many records of the file "save and submit" would submit now."""
+        ids = [row["record_id"] for row in batch.rows if row["record_id"]]
+        records = self.sheet.changeable(actor=self.request.user).filter(pk__in=ids)
+        return sum(1 for record in records if self.sheet.submittable(record))
+
     def post(self, request, pk):
         batch = self.get_batch()
+        submit = request.POST.get("action") == "submit"
         try:
-            count = imports.excel_import_commit(sheet=self.sheet, actor=request.user, batch=batch)
+            imports.excel_import_commit(
+                sheet=self.sheet, actor=request.user, batch=batch, submit=submit
+            )
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
             return redirect(request.path)
-        if count:
-            messages.success(request, str(self.sheet.committed_message) % {"count": count})
-        else:
-            messages.info(request, _("Every row equals what the portal holds: nothing changed."))
+        # What was done is on the page itself (imports.outcome), kept with the import.
         return redirect(request.path)

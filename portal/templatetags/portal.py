@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from portal.money import Unit, format_amount
@@ -54,3 +55,26 @@ def percent(part, whole, digits: int = 1) -> str:
     if part in (None, "") or not whole:
         return "—"
     return f"{Decimal(part) * 100 / Decimal(whole):,.{digits}f}%"
+
+
+@register.simple_tag(takes_context=True)
+def record_panels(context, obj) -> str:
+    """The panels other apps add to `obj`'s page (portal.panels), rendered in order."""
+    from django.template.loader import render_to_string
+
+    from portal import panels
+
+    request = context["request"]
+    parts = [
+        render_to_string(panel.template, {**extra, "obj": obj}, request=request)
+        for panel, extra in panels.panels_for(request, obj)
+    ]
+    return mark_safe("".join(parts))
+
+
+@register.simple_tag(takes_context=True)
+def record_links(context, obj) -> list:
+    """The links other apps add to `obj`'s page (portal.panels): (link, url) pairs."""
+    from portal import panels
+
+    return panels.links_for(context["request"], obj)

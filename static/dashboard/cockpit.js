@@ -216,10 +216,11 @@
         if (params.componentType === 'series' && params.data) go(params.data.url);
       });
       entry.refit = function () { chart.setOption(fitAxes(chart, points)); };
+      if (data.outlines) drawOutlines(chart, data.outlines);
       const degrees = function (v) { return parseFloat(v.toFixed(3)) + '°'; };
       const axisLabel = { formatter: degrees, showMinLabel: false, showMaxLabel: false };
       return base({
-        legend: { top: 0 },
+        legend: { top: 0, data: keys.map(function (k) { return ragNames[k] || k; }) },
         grid: MAP_GRID,
         tooltip: {
           trigger: 'item', confine: true,
@@ -241,6 +242,46 @@
         }),
       });
     };
+  }
+
+  // The city's districts (polygons, named) and its river (lines) under the points, from a
+  // static GeoJSON file: a custom series in the same longitude/latitude axes, silent to clicks.
+  function drawOutlines(chart, url) {
+    fetch(url, { credentials: 'same-origin' }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (geo) {
+      if (!geo || !geo.features || chart.isDisposed()) return;
+      const shapes = geo.features.filter(function (f) {
+        return f.geometry && (f.geometry.type === 'Polygon' || f.geometry.type === 'LineString');
+      }).map(function (f) {
+        const polygon = f.geometry.type === 'Polygon';
+        return { name: (f.properties || {}).name || '', polygon: polygon,
+                 points: polygon ? f.geometry.coordinates[0] : f.geometry.coordinates };
+      });
+      const current = chart.getOption().series || [];
+      chart.setOption({ series: current.concat([{
+        type: 'custom', name: '__outlines', silent: true, z: 0, clip: true,
+        coordinateSystem: 'cartesian2d', data: shapes.map(function (s, i) { return [i]; }),
+        renderItem: function (params, api) {
+          const shape = shapes[params.dataIndex];
+          const points = shape.points.map(function (p) { return api.coord(p); });
+          if (!shape.polygon) {
+            return { type: 'polyline', shape: { points: points },
+                     style: { stroke: '#9ec5fe', lineWidth: 6, fill: null, opacity: 0.8 } };
+          }
+          const centre = points.reduce(function (sum, p) {
+            return [sum[0] + p[0] / points.length, sum[1] + p[1] / points.length];
+          }, [0, 0]);
+          return { type: 'group', children: [
+            { type: 'polygon', shape: { points: points },
+              style: { fill: 'rgba(13,110,253,0.04)', stroke: '#adb5bd', lineWidth: 1 } },
+            { type: 'text', x: centre[0], y: centre[1],
+              style: { text: shape.name, fill: '#6c757d', font: '12px sans-serif',
+                       align: 'center', verticalAlign: 'middle' } },
+          ] };
+        },
+      }]) });
+    }).catch(function () { /* no outlines: the points still show */ });
   }
 
   // Axis ranges around the points with a margin, widened so that a degree of latitude and a

@@ -405,3 +405,77 @@ def test_investment_lag_end_to_end(clock, orgs):
     services.rollup_full()
     assert colour(on_track) == (Rag.GREEN, [])
     assert colour(behind) == (Rag.AMBER, ["investment_lag"])
+
+
+# --- finished projects and the report grace (issue 11) -----------------------------------------
+
+
+@pytest.mark.parametrize("finished", [False, True])
+def test_a_finished_project_is_not_judged_on_investment_nor_start(finished):
+    # Nothing done of its plan, half the year gone; its planned start long past, no start.
+    idle = facts(planned=D("10000"), completed_ytd=D("0"), elapsed_pct=D("50"),
+                 planned_start=datetime.date(2025, 1, 1), finished=finished)  # fmt: skip
+    expected = None if finished else Rag.RED
+    assert level(rules.investment_lag(idle)) == expected
+    assert level(rules.start_missed(idle)) == expected
+    assert rules.assess(idle).rag == (Rag.GREEN if finished else Rag.RED)
+
+
+def test_a_finished_project_is_still_judged_on_its_other_facts():
+    late = facts(finished=True, extra={
+        "report_late": {"days": 20, "period": "2026-10"},
+        "milestone_late": {"days": 3, "name": "交付使用"},
+    })  # fmt: skip
+    verdict = rules.assess(late)
+    assert verdict.rag == Rag.RED
+    assert [c.rule for c in verdict.causes] == ["report_late", "milestone_late"]
+
+
+def test_the_report_grace_defaults_to_none(settings):
+    assert settings.PORTAL["RAG"]["REPORT_GRACE_DAYS"] == 0
+
+
+@pytest.mark.parametrize(("days", "expected"), [
+    (0, None), (1, None), (3, None),  # within the grace
+    (4, Rag.AMBER),  # the first day after it
+    (14, Rag.AMBER), (15, Rag.RED),  # red is still counted from the due date
+])  # fmt: skip
+def test_report_late_boundaries_with_a_grace(limits, days, expected):
+    limits(REPORT_GRACE_DAYS=3)
+    cause = rules.report_late(facts(extra={"report_late": {"days": days, "period": "2026-10"}}))
+    assert level(cause) == expected
+    if cause:
+        assert cause.params == {"days": days, "period": "2026-10"}
+
+
+def test_report_grace_end_to_end(clock, started, limits):
+    # 23 November: the forms were due on 20 and 19 November; a grace of three days.
+    limits(REPORT_GRACE_DAYS=3)
+    three, four = started("G-3"), started("G-4")
+    report(three, 2026, 10, "0", status=ReportStatus.DRAFT, due_date=datetime.date(2026, 11, 20))
+    report(four, 2026, 9, "0", status=ReportStatus.RETURNED,
+           due_date=datetime.date(2026, 11, 19))  # fmt: skip
+    services.rollup_full()
+    assert colour(three) == (Rag.GREEN, [])
+    assert colour(four) == (Rag.AMBER, ["report_late"])
+    clock.shift(datetime.timedelta(days=1))  # 24 November: the first is late too
+    services.rollup_full()
+    assert colour(three) == (Rag.AMBER, ["report_late"])
+
+
+@pytest.mark.parametrize("stage", ["completed", "in_operation"])
+def test_a_finished_project_end_to_end(clock, orgs, stage):
+    # 23 November: half its plan spent, finished in June; a running project alike is red.
+    finished = ProjectFactory(owner=orgs["infra"], stage=stage,
+                              planned_start=datetime.date(2025, 3, 1),
+                              actual_start=datetime.date(2025, 3, 1),
+                              planned_finish=datetime.date(2026, 6, 30),
+                              actual_finish=datetime.date(2026, 6, 30))  # fmt: skip
+    running = ProjectFactory(owner=orgs["infra"], stage="construction",
+                             actual_start=datetime.date(2025, 3, 1))  # fmt: skip
+    for p in (finished, running):
+        plan(p, 2026, "10000")
+        report(p, 2026, 3, "4000")
+    services.rollup_full()
+    assert colour(finished) == (Rag.GREEN, [])
+    assert colour(running) == (Rag.RED, ["investment_lag"])

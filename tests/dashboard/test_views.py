@@ -326,7 +326,8 @@ def test_the_alert_goes_once_a_full_run_succeeds(browse, rolled_up, clock):
 # --- queries: a fixed number whatever the size of the group -------------------------------------
 
 # user (the session is read through the cache); data as of; subsidiaries, years; organisation
-# cells, month cells, red list, map points.
+# cells, month cells, red list, map points. The red list's "first 30 of 57" costs none: its
+# total is the organisation cells' red and orange counts (selectors.Cockpit.red_total).
 COCKPIT_QUERIES = 8
 # The navigation's inbox badge and notification bell (portal.inbox, portal.notifications): one
 # query for both, for every role, while their cache is cold (leadership follows the open

@@ -68,3 +68,22 @@ def test_submit_return_fix_resubmit_accept(page, report):
     expect(page.locator("[data-status]").first).to_have_text("已通过")
     expect(page.get_by_test_id("events").locator("li")).to_have_count(6)
     assert ProgressReport.objects.get(pk=report.pk).investment == 3_200_000
+
+
+def test_a_reporter_adds_and_removes_problem_rows_beside_the_figures(page, report):
+    login(page, "reporter")
+    page.goto(f"/reports/{report.pk}/edit/")
+    # What the reporter needs beside the fields: the year's figures and the last accepted %.
+    expect(page.get_by_test_id("figures")).to_be_visible()
+    expect(page.get_by_test_id("last-accepted")).to_be_visible()
+    page.fill("#id_investment", "10")
+    page.fill("#id_problems-0-description", "电力迁改未完成")
+    page.get_by_test_id("add-problem").click()
+    page.fill("#id_problems-1-description", "用地手续待办")
+    page.get_by_test_id("add-problem").click()
+    page.fill("#id_problems-2-description", "临时占道未批")
+    page.get_by_test_id("problem-row").nth(1).get_by_role("button").click()  # remove the second
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    saved = list(report.problems.order_by("pk").values_list("description", flat=True))
+    assert saved == ["电力迁改未完成", "临时占道未批"]

@@ -7,7 +7,12 @@ import pytest
 from django.urls import reverse
 
 from projects.models import Project
-from tests.factories import MilestoneFactory, ProjectFactory
+from tests.factories import (
+    MilestoneFactory,
+    ProgressReportFactory,
+    ProjectFactory,
+    ReportingPeriodFactory,
+)
 from tests.personas import ALL, CHANGERS_OF_INFRA, SEES_INFRA, expected_status, visible_codes
 
 
@@ -156,7 +161,7 @@ def test_it_saves_an_edit_and_shows_the_change_in_the_history(client_for, infra_
     assert infra_project.total_investment == Decimal("130000000")
     detail = client.get(infra_project.get_absolute_url())
     changes = {c["name"]: (c["old"], c["new"]) for c in detail.context["history"][0]["changes"]}
-    assert changes["total_investment"] == (Decimal("120000000.00"), Decimal("130000000.00"))
+    assert changes["total_investment"] == ("12,000.00", "13,000.00")  # 万元, as the page
     assert changes["stage"] == ("施工", "招标采购")  # choices shown by their labels
     assert "name" not in changes  # unchanged fields are not listed
     assert "总投资" in detail.content.decode()
@@ -256,13 +261,21 @@ def test_the_detail_page_costs_a_fixed_number_of_queries(
         MilestoneFactory(
             project=infra_project, name=f"节点{index}", deadline=datetime.date(2026, 1 + index, 1)
         )
+    for month in range(1, 4):
+        ProgressReportFactory(
+            project=infra_project, period=ReportingPeriodFactory(year=2026, month=month)
+        )
     client = client_for("officer")
     # (the session comes from the cache) 1 user with organisation, 2 project with
-    # owner/leader/manager, 3 annual plans, 4 milestones with their organisations, 5 history
-    # records with their users, 6 the inbox badge and the bell (one query).
-    with django_assert_num_queries(6):
+    # owner/leader/manager, 3 annual plans, 4 milestones with their organisations, 5 the
+    # progress reports panel (reporting, through portal.panels; the cockpit link costs none),
+    # 6 history records with their users, 7 the inbox badge and the bell (one query).
+    with django_assert_num_queries(7):
         response = client.get(infra_project.get_absolute_url())
     assert len(response.context["project"].milestones.all()) == 5
+    html = response.content.decode()
+    assert html.count('data-status="draft"') == 3  # the project's three reports, newest first
+    assert f'href="/dashboard/projects/{infra_project.pk}/"' in html
 
 
 def test_an_htmx_filter_does_not_pay_for_the_navigation(
@@ -274,3 +287,15 @@ def test_an_htmx_filter_does_not_pay_for_the_navigation(
     # navigation (no inbox badge, no bell) nor the filter form (no choice lists).
     with django_assert_num_queries(3):
         client.get(reverse("projects:list"), HTTP_HX_REQUEST="true")
+
+
+@pytest.mark.parametrize("persona", ["reporter", "manager", "leader"])
+def test_the_project_page_lists_its_reports_to_whoever_sees_the_project(
+    client_for, infra_project, persona
+):
+    report = ProgressReportFactory(
+        project=infra_project, period=ReportingPeriodFactory(year=2026, month=9)
+    )
+    html = client_for(persona).get(infra_project.get_absolute_url()).content.decode()
+    assert 'data-testid="project-reports"' in html and report.get_absolute_url() in html
+    assert 'data-testid="link-dashboard.project"' in html

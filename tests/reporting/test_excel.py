@@ -526,3 +526,134 @@ def test_it_names_the_file_in_utf8(client_for, reports):
     disposition = response["Content-Disposition"]
     assert disposition.startswith('attachment; filename="reports_infra_2026-11.xlsx"')
     assert "filename*=UTF-8''%E8%BF%9B%E5%BA%A6%E5%A1%AB%E6%8A%A5_infra_2026-11.xlsx" in disposition
+
+
+# --- save as drafts, or save and submit the batch ----------------------------------------------
+
+
+def _committed(client, batch) -> str:
+    return client.get(reverse("reporting:excel-preview", args=[batch.pk])).content.decode()
+
+
+def _outcome(html: str) -> list[str]:
+    """The sentences and rows the result says, as a reader sees them."""
+    import re
+
+    part = html.split('data-testid="committed"', 1)[1].split("</div>", 1)[0]
+    return [" ".join(re.sub(r"<[^>]+>", " ", line).split())
+            for line in re.findall(r"<(?:p|li)[^>]*>(.*?)</(?:p|li)>", part, re.S)][1:]  # fmt: skip
+
+
+def test_the_preview_offers_to_save_as_drafts_or_to_save_and_submit(client_for, reports, settings):
+    settings.LANGUAGE_CODE = "en"
+    client = client_for("reporter")
+    workbook = _template(client)
+    _fill(workbook, "JC-2026-001", **{INVESTMENT: 10})
+    batch = _preview(_upload(client, _bytes(workbook)))
+    html = _committed(client, batch)
+    assert 'name="action" value="save" data-testid="commit"' in html
+    assert 'name="action" value="submit" data-testid="commit-submit"' in html
+    assert "every report of the file still open for filling (2), changed or not" in html
+
+
+def test_save_as_drafts_saves_the_changed_rows_and_says_nothing_was_submitted(
+    client_for, reports, settings
+):
+    settings.LANGUAGE_CODE = "en"
+    client = client_for("reporter")
+    workbook = _template(client)
+    _fill(workbook, "JC-2026-001", **{INVESTMENT: 10})
+    batch = _preview(_upload(client, _bytes(workbook)))
+    response = client.post(reverse("reporting:excel-preview", args=[batch.pk]), {"action": "save"})
+    assert response.status_code == 302
+    first, second = (ProgressReport.objects.get(pk=reports[k].pk) for k in ("first", "second"))
+    assert (first.status, first.investment) == (ReportStatus.DRAFT, Decimal("100000.00"))
+    assert second.status == ReportStatus.DRAFT and second.version == 1
+    assert _outcome(_committed(client, batch)) == [
+        "Saved 1 reports as drafts. They have not been submitted: the centre does not see them "
+        "yet.",
+        "JC-2026-001 滨河大道快速化改造工程",
+    ]
+
+
+def test_save_and_submit_submits_every_open_report_of_the_file_to_the_centres_inbox(
+    client_for, personas, reports, settings
+):
+    settings.LANGUAGE_CODE = "en"
+    client = client_for("reporter")
+    workbook = _template(client)
+    _fill(workbook, "JC-2026-001", **{INVESTMENT: 10})  # JC-2026-002 left as it is
+    batch = _preview(_upload(client, _bytes(workbook)))
+    response = client.post(
+        reverse("reporting:excel-preview", args=[batch.pk]), {"action": "submit"}
+    )
+    assert response.status_code == 302
+    first, second = (ProgressReport.objects.get(pk=reports[k].pk) for k in ("first", "second"))
+    assert first.investment == Decimal("100000.00")
+    assert first.status == second.status == ReportStatus.SUBMITTED
+    assert first.submitted_by == second.submitted_by == personas["reporter"]
+    assert list(ReportEvent.objects.filter(report=first).values_list("action", flat=True)
+                .order_by("pk")) == [ReportAction.IMPORT, "submit"]  # fmt: skip
+    assert ProgressReport.objects.get(pk=reports["housing"].pk).status == ReportStatus.DRAFT
+    assert _outcome(_committed(client, batch)) == [
+        "Saved and submitted 2 reports to the centre.",
+        "JC-2026-001 滨河大道快速化改造工程",
+        "JC-2026-002 江北污水处理厂扩建",
+    ]
+    inbox = client_for("officer").get(reverse("inbox")).content.decode()
+    assert "JC-2026-001" in inbox and "JC-2026-002" in inbox
+
+
+def test_save_and_submit_leaves_a_report_no_longer_open_and_says_so(client_for, reports, settings):
+    settings.LANGUAGE_CODE = "en"
+    ProgressReport.objects.filter(pk=reports["second"].pk).update(status=ReportStatus.SUBMITTED)
+    client = client_for("reporter")
+    workbook = _template(client)
+    batch = _preview(_upload(client, _bytes(workbook)))
+    client.post(reverse("reporting:excel-preview", args=[batch.pk]), {"action": "submit"})
+    assert ProgressReport.objects.get(pk=reports["first"].pk).status == ReportStatus.SUBMITTED
+    assert _outcome(_committed(client, batch)) == [
+        "Saved and submitted 1 reports to the centre.",
+        "JC-2026-001 滨河大道快速化改造工程",
+        "1 reports were no longer open for filling and were left as they were.",
+        "JC-2026-002 江北污水处理厂扩建",
+    ]
+    # The same file again: nothing is open any more, nothing changes.
+    again = _preview(_upload(client, _bytes(workbook)))
+    client.post(reverse("reporting:excel-preview", args=[again.pk]), {"action": "submit"})
+    assert ReportEvent.objects.filter(action="submit").count() == 1
+    assert "Every row equals what the portal holds: nothing changed." in _outcome(
+        _committed(client, again)
+    )
+
+
+def test_a_refused_submit_saves_and_submits_nothing_and_names_the_row(
+    client_for, reports, settings
+):
+    settings.LANGUAGE_CODE = "en"
+    # The second form passes the annual plan (3,000 万元) without an explanation: it may be
+    # kept as a draft, but not submitted.
+    ProgressReport.objects.filter(pk=reports["second"].pk).update(investment=Decimal("35000000"))
+    client = client_for("reporter")
+    workbook = _template(client)
+    _fill(workbook, "JC-2026-001", **{INVESTMENT: 10})
+    batch = _preview(_upload(client, _bytes(workbook)))
+    assert batch.errors == []
+    url = reverse("reporting:excel-preview", args=[batch.pk])
+    response = client.post(url, {"action": "submit"})
+    assert response.status_code == 302
+    [message] = [str(m) for m in client.get(response["Location"]).context["messages"]]
+    assert message.startswith(f"Row 5 “{INVESTMENT}”: The year to date")
+    assert "passes the annual plan" in message
+    first = ProgressReport.objects.get(pk=reports["first"].pk)
+    assert (first.status, first.investment, first.version) == (
+        ReportStatus.DRAFT,
+        Decimal("0"),
+        1,
+    )  # the first row's save rolled back too
+    assert not ReportEvent.objects.exists()
+    batch.refresh_from_db()
+    assert batch.committed_at is None and "outcome" not in batch.rows[0]
+    # Saving the same batch as drafts still works.
+    client.post(url, {"action": "save"})
+    assert ProgressReport.objects.get(pk=reports["first"].pk).version == 2

@@ -278,3 +278,17 @@ def test_more_problem_rows_than_a_report_carries_are_refused(api_for, infra_repo
     )
     assert response.status_code == 400 and list(response.json()) == ["problems"]
     assert infra_report.problems.count() == 0
+
+
+def test_a_resubmitted_report_names_no_reviewer_until_it_is_reviewed_again(
+    client_for, personas, infra_report
+):
+    report = kit.put_in_state(infra_report, ReportStatus.SUBMITTED)
+    workflow.transition_perform(actor=personas["officer"], obj=report, name="return",
+                                comment="补充")  # fmt: skip
+    workflow.transition_perform(actor=personas["reporter"], obj=report, name="resubmit")
+    report.refresh_from_db()
+    assert (report.reviewed_by, report.reviewed_at) == (None, None)
+    row = client_for("officer").get(reverse("reporting:list")).content.decode()
+    assert "officer" not in row.split(report.project.code, 1)[1].split("</tr>", 1)[0]
+    assert [e.actor.username for e in report.events.all()] == ["officer", "reporter"]
