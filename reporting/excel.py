@@ -2,7 +2,8 @@
 uploads. Reading, checking, the preview and the commit are the base's (portal.excel); this
 module says only what is reporting's:
 
-- sheet 进度填报: B1 the period code (2026-11, 2026-11-T2), D1 the organisation code, row 3 the
+- sheet 进度填报: B1 the period code (2026-11, 2026-11-T2), D1 the organisation's name (as the
+  reporter knows it; names are unique), row 3 the
   headers, one row per report of the organisation and period from row 4, found by project code;
 - a row's values go through the model fields' validators and `services.report_validate`, and
   the commit through `services.report_save` (as an import), exactly as the web form does;
@@ -142,13 +143,13 @@ class ReportSheet(Sheet):
     def check_target(self, upload: Upload, *, user: User, period: ReportingPeriod) -> None:
         """Refuse a file for another organisation, or another or unknown period."""
         organisation, code = upload.cells["organisation"], upload.cells["period"]
-        if organisation != user.organisation.code:
+        if organisation != user.organisation.name:
             raise ValidationError(
                 _(
                     "This file is for the organisation “%(code)s”, not yours (%(own)s): download "
                     "your own template."
                 )
-                % {"code": organisation, "own": user.organisation.code},
+                % {"code": organisation, "own": user.organisation.name},
                 code="organisation",
             )
         if not ReportingPeriod.objects.filter(**ReportingPeriod.lookup_for_code(code)).exists():
@@ -251,7 +252,7 @@ def build_template(
         for report in reports
     )
     return SHEET.build_template(
-        targets={"period": period.code, "organisation": organisation.code},
+        targets={"period": period.code, "organisation": organisation.name},
         caption=f"{organisation.name} · {period}",
         rows=rows,
     )

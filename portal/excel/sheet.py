@@ -145,8 +145,10 @@ class Column:
 
     @property
     def number_format(self) -> str:
-        if self.kind == AMOUNT:  # to the fen: 万元 with six decimals
-            return "#,##0.00" + "#" * (self.unit.decimals - 2)
+        if self.kind == AMOUNT:
+            # Shown with two decimals, as every page shows amounts; the cell keeps the exact
+            # value (to the fen), so a row left as it was uploads unchanged.
+            return "#,##0.00"
         return PERCENT_FORMAT if self.kind == PERCENT else ""
 
 

@@ -124,7 +124,7 @@ def test_it_prefills_the_template_with_the_organisations_forms_and_current_figur
 ):
     workbook = _template(client_for("reporter"))
     sheet = workbook[SHEET_TITLE]
-    assert (sheet["B1"].value, sheet["D1"].value) == ("2026-11", "infra")
+    assert (sheet["B1"].value, sheet["D1"].value) == ("2026-11", "基础设施公司")  # no codes
     headers = [cell.value for cell in sheet[3]]
     assert headers[:7] == [
         CODE,
@@ -143,6 +143,9 @@ def test_it_prefills_the_template_with_the_organisations_forms_and_current_figur
     assert set(rows) == {"JC-2026-001", "JC-2026-002"}  # not the housing company's form
     second = rows["JC-2026-002"]
     assert second[INVESTMENT] == 150  # 1,500,000 yuan in 万元
+    # Shown with two decimals as on every page; the cell itself keeps the exact amount.
+    investment_column = headers.index(INVESTMENT) + 1
+    assert sheet.cell(4, investment_column).number_format == "#,##0.00"
     assert (second[PROGRESS_TEXT], second[PROGRESS_PCT]) == ("基坑开挖", 20)
     assert second["年度计划投资（万元）"] == 3000
     assert second["状态"] == "草稿"
@@ -402,7 +405,7 @@ def test_it_refuses_a_file_for_another_organisation(client_for, reports, setting
     infra_file = _bytes(_template(client_for("reporter")))
     errors = _file_errors(_upload(client_for("reporter2"), infra_file))
     assert errors == [
-        "This file is for the organisation “infra”, not yours (housing): download "
+        "This file is for the organisation “基础设施公司”, not yours (保障房公司): download "
         "your own template."
     ]
 
@@ -493,7 +496,7 @@ def test_it_gives_templates_and_uploads_only_to_subsidiary_reporters_and_manager
 
 def test_it_gives_each_subsidiary_only_its_own_forms(client_for, reports):
     sheet = _template(client_for("reporter2"))[SHEET_TITLE]
-    assert sheet["D1"].value == "housing"
+    assert sheet["D1"].value == "保障房公司"
     assert [row[0] for row in sheet.iter_rows(min_row=4, values_only=True)] == ["BZ-2026-001"]
 
 
