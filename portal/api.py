@@ -77,6 +77,14 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, exceptions.UnsupportedMediaType):
+        # Only JSON carries nested fields (a report's problems and coordination items): say so,
+        # rather than the bare media type.
+        exc = exceptions.UnsupportedMediaType(
+            exc.detail,
+            _("Send the body as JSON (Content-Type: application/json): a form or multipart body "
+              "cannot carry nested fields such as problems."),
+        )  # fmt: skip
     elif isinstance(exc, Http404):
         # Not Django's English "No Project matches the given query.": one translated message,
         # the same for a missing row and another organisation's.

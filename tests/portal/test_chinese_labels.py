@@ -28,3 +28,11 @@ def test_it_names_the_portals_models_in_chinese_in_the_administration():
             if str(m._meta.verbose_name_plural).isascii()
         ]
     assert english == []
+
+
+def test_the_login_throttling_models_have_chinese_names_in_the_admin():
+    from axes.models import AccessAttempt, AccessLog
+
+    with translation.override("zh-hans"):
+        assert str(AccessAttempt._meta.verbose_name_plural) == "登录尝试"
+        assert str(AccessLog._meta.verbose_name_plural) == "登录日志"
