@@ -34,7 +34,7 @@ from django.utils import timezone
 from dashboard import rules
 from dashboard.models import OrgMonth, OrgYear, Pace, ProjectYear, Rag
 from portal import figures
-from projects.choices import Stage
+from projects.choices import FINISHED_STAGES
 from projects.models import AnnualPlan, Project
 from reporting.choices import ReportStatus
 from reporting.models import ProgressReport, ReportingPeriod
@@ -47,7 +47,6 @@ PLAN = AnnualPlan._meta.db_table
 REPORT = ProgressReport._meta.db_table
 PERIOD = ReportingPeriod._meta.db_table
 MONTH_COLUMNS = [f"m{m:02d}" for m in range(1, 13)]
-FINISHED_STAGES = {Stage.COMPLETED, Stage.IN_OPERATION}  # not judged on pace nor start
 MAX_PCT = "999999.99"  # the largest ProjectYear.completion_pct
 
 # The verdict columns of a new ProjectYear row, until the rules have run.
@@ -112,6 +111,10 @@ def _project_years(ids: Sequence[int] | None, today: datetime.date) -> None:
     elapsed = rules.time_elapsed_pct(today.year, today)
     amber = float(rules.limits()["INVESTMENT_LAG_AMBER"])
     rate = "(q.completed_ytd * 100.0 / q.planned)"
+    # Literals from the Stage enum and today's date: the same "finished" as the rules' facts.
+    stages = ", ".join(f"'{stage}'" for stage in sorted(FINISHED_STAGES))
+    finished_sql = (f"p.stage IN ({stages}) OR (p.actual_finish IS NOT NULL "
+                    f"AND p.actual_finish <= '{today.isoformat()}')")  # fmt: skip
     # `sums` is read once, so that PostgreSQL plans it inline with its real size; the keys are
     # the years with accepted reports, the years with a plan, and this year for every project
     # still running (FULL OUTER JOINs rather than a UNION, which would read `sums` twice).
@@ -132,6 +135,7 @@ def _project_years(ids: Sequence[int] | None, today: datetime.date) -> None:
                 CASE WHEN q.planned <= 0 THEN '{Pace.NO_PLAN}'
                      WHEN q.elapsed_pct - {rate} < 0 THEN '{Pace.AHEAD}'
                      WHEN q.elapsed_pct - {rate} < %s THEN '{Pace.ON_TRACK}'
+                     WHEN q.finished_this_year = 1 THEN '{Pace.ON_TRACK}'
                      ELSE '{Pace.LAGGING}' END AS pace
             FROM (
                 SELECT k.project_id, k.year, p.owner_id AS organisation_id, p.category, p.is_key,
@@ -142,7 +146,11 @@ def _project_years(ids: Sequence[int] | None, today: datetime.date) -> None:
                         AS completed_cumulative,
                     {", ".join(f"COALESCE(k.{m}, 0) / 100.0 AS {m}" for m in MONTH_COLUMNS)},
                     CASE WHEN k.year < %s THEN 100 WHEN k.year = %s THEN %s ELSE 0 END
-                        AS elapsed_pct
+                        AS elapsed_pct,
+                    -- A finished project's year (as the rules see it) spent what it needed:
+                    -- less than planned is a saving, not a lag.
+                    CASE WHEN k.year = {today.year} AND ({finished_sql}) THEN 1 ELSE 0 END
+                        AS finished_this_year
                 FROM (
                     SELECT COALESCE(x.project_id, c.id) AS project_id,
                         COALESCE(x.year, c.year) AS year, x.total, x.planned,

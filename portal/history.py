@@ -13,6 +13,7 @@ YYYY-MM-DD, and the person; a record that changed nothing shown is left out.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
 from decimal import Decimal
 
@@ -39,6 +40,17 @@ def _compared_fields(history_model) -> list[models.Field]:
         if field.name != LOCK_FIELD
         and not (getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
     ]
+
+
+@functools.cache
+def _shape(model, history_model) -> tuple[list[models.Field], list[str], bool]:
+    """What the guard compares for `model` (read once per model): the compared fields, the
+    tracked columns, and whether the model has a lock counter."""
+    return (
+        _compared_fields(history_model),
+        [field.attname for field in history_model.tracked_fields],
+        any(field.name == LOCK_FIELD for field in model._meta.fields),
+    )
 
 
 def _same(field: models.Field, old, new) -> bool:
@@ -78,10 +90,8 @@ def _before_save(sender, instance, raw=False, using=None, **kwargs) -> None:
     ):
         return
     manager = getattr(instance, attribute)
-    history_model = manager.model
-    fields = _compared_fields(history_model)
-    attnames = [field.attname for field in history_model.tracked_fields]
-    if any(field.name == LOCK_FIELD for field in sender._meta.fields):
+    fields, attnames, locked = _shape(sender, manager.model)
+    if locked:
         recorded = manager.values(*attnames).first()
         if recorded is not None and _equal(fields, recorded, instance):
             _skip(instance)

@@ -41,7 +41,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import Count, F, Q, Value, Window
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, RowNumber
-from django.db.models.lookups import Range
+from django.db.models.lookups import LessThanOrEqual
 from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
@@ -313,7 +313,8 @@ def _union(parts: list[models.QuerySet]) -> models.QuerySet | None:
     return parts[0].union(*parts[1:], all=True)
 
 
-def _due_state(due: datetime.date | None, today: datetime.date) -> str:
+def due_state(due: datetime.date | None, today: datetime.date) -> str:
+    """ "overdue", "due_soon" (within REMIND_DAYS_BEFORE_DUE) or "" for an item due on `due`."""
     if due is None:
         return ""
     if due < today:
@@ -340,7 +341,7 @@ def _item(source: Source, row: dict, today: datetime.date) -> Item:
         due=values["due"],
         at=values["at"],
         note=values["note"] or "",
-        due_state=_due_state(values["due"], today),
+        due_state=due_state(values["due"], today),
     )
 
 
@@ -434,8 +435,9 @@ def first_rows(
     today: datetime.date | None = None,
 ) -> tuple[list[Section], list[Item]]:  # fmt: skip
     """The workbench's part of the inbox, in one query: each source's first `per_source` rows
-    with its total, and the items due from today to `due_within` days on (at most `due_limit`,
-    soonest first). Refreshes the badge's cache with the totals it read."""
+    with its total, and the items due by `due_within` days from today, those already overdue
+    included (at most `due_limit`, soonest first). Refreshes the badge's cache with the totals
+    it read."""
     today = today or timezone.localdate()
     until = today + datetime.timedelta(days=due_within)
     version, _cached = _read_cache(user, today)
@@ -451,9 +453,10 @@ def first_rows(
             "due_rank": Value(0),
         }
         if source.has_due:
-            # A second ranking puts the rows due in the window first, soonest first.
+            # A second ranking puts the rows due by the window's end first (the overdue ones
+            # too: they are the most urgent), soonest first.
             in_window = models.Case(
-                models.When(Range(_expression(source.show["due"]), (today, until)),
+                models.When(LessThanOrEqual(_expression(source.show["due"]), until),
                             then=Value(0)),
                 default=Value(1),
             )  # fmt: skip
@@ -476,7 +479,7 @@ def first_rows(
             item = _item(section.source, row, today)
             if row[f"{PREFIX}rank"] <= per_source:
                 ranked_items.append((row[f"{PREFIX}rank"], item))
-            if item.due is not None and today <= item.due <= until:
+            if item.due is not None and item.due <= until:
                 due_soon.append(item)
     for _rank, item in sorted(ranked_items, key=lambda pair: pair[0]):
         result[item.source.key].items.append(item)

@@ -14,7 +14,8 @@ amounts are never rounded by more than to the fen.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+import re
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import Enum
 
 from django import forms
@@ -104,38 +105,49 @@ def form_value(yuan, unit: Unit = Unit.WAN) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def parse_amount(text: str | Decimal | int | None, unit: Unit = Unit.WAN) -> Decimal | None:
-    """A figure typed in `unit` ("1,234.5", "１２３", " 12 ") in yuan, or None for blank.
-    Raises ValueError for anything that is not a number."""
+def parse_number(text: str | Decimal | int | None, *, percent: bool = False) -> Decimal | None:
+    """A typed figure ("1,234.5", "１２３", " 12 ", with `percent` also "12%") as the exact
+    Decimal it reads, None for blank. Raises ValueError for anything that is not a finite
+    number of sensible size (no NaN, no Infinity, no 1e999999). The one reader of typed
+    figures: forms and Excel cells alike."""
     if text is None:
         return None
     if isinstance(text, bool):
         raise ValueError(text)
     if isinstance(text, Decimal | int):
-        value = Decimal(text)
-    else:
-        cleaned = _clean_text(str(text))
-        if not cleaned:
-            return None
-        try:
-            value = Decimal(cleaned)
-        except InvalidOperation as exc:
-            raise ValueError(cleaned) from exc
-    if not value.is_finite():
+        if not Decimal(text).is_finite():
+            raise ValueError(text)
+        return Decimal(text)
+    cleaned = clean_number_text(str(text))
+    if percent:
+        cleaned = cleaned.removesuffix("%")
+    if not cleaned:
+        return None
+    if not _NUMBER.fullmatch(cleaned):
         raise ValueError(text)
+    return Decimal(cleaned)
+
+
+def parse_amount(text: str | Decimal | int | None, unit: Unit = Unit.WAN) -> Decimal | None:
+    """A figure typed in `unit` ("1,234.5", "１２３", " 12 ") in yuan, or None for blank.
+    Raises ValueError for anything that is not a number."""
+    value = parse_number(text)
+    if value is None:
+        return None
     try:
         return from_unit(value, unit)
-    except ArithmeticError as exc:  # "1e999999": too large for any amount
+    except ArithmeticError as exc:  # too large for any amount
         raise ValueError(text) from exc
 
 
-def _clean_text(text: str) -> str:
+def clean_number_text(text: str) -> str:
     """A typed figure without grouping, spaces or full-width characters."""
     text = text.translate(_FULL_WIDTH).strip()
     return text.replace(",", "").replace(" ", "")
 
 
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－＋　", "0123456789.,-+ ")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－＋％　", "0123456789.,-+% ")
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d{1,3})?")
 
 
 class MoneyField(models.DecimalField):
@@ -183,7 +195,7 @@ class MoneyFormField(forms.DecimalField):
 
     def to_python(self, value):
         if isinstance(value, str):
-            value = _clean_text(value)
+            value = clean_number_text(value)
         return super().to_python(value)
 
     def clean(self, value):

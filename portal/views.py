@@ -169,7 +169,8 @@ class TransitionView(LoginRequiredMixin, View):
     takes it through `portal.workflow.transition_perform`, and goes back to the record's page.
     A refusal (a missing comment, a wrong state, someone saved in between) renders the page
     again with the message at the comment and everything the user typed. Subclasses set
-    `queryset` and `render_page(request, obj, form)`.
+    `queryset` and `render_page(request, obj, form)`, which reads the record again (with what
+    its page shows) so that a refused step shows it as it now is.
     """
 
     queryset: models.QuerySet | None = None
@@ -201,8 +202,9 @@ class TransitionView(LoginRequiredMixin, View):
             else:
                 messages.success(request, workflow.done_message(info, obj))
                 return redirect(obj.get_absolute_url())
-        # Read again: the page shows the record as it now is, with the errors and the comment.
-        return self.render_page(request, access.fetch(self.get_queryset(), request.user, pk), form)
+        # `render_page` reads the record again: the page shows it as it now is, with the
+        # errors and the comment.
+        return self.render_page(request, obj, form)
 
 
 class HomeView(LoginRequiredMixin, View):

@@ -46,7 +46,7 @@ from django_fsm import FSMField, can_proceed
 from django_fsm import transition as fsm_transition
 
 from portal import access
-from portal.limits import text_max_length
+from portal.limits import text_length_validator
 
 __all__ = [
     "Comment",
@@ -330,11 +330,12 @@ def transition_perform(
     if not access.allows(actor, info.permission, obj):
         raise PermissionDenied(_("Your role may not do this."))
     comment = (comment or "").strip()
-    limit = text_max_length()
     if info.comment is Comment.REQUIRED and not comment:
         raise ValidationError({"comment": [str(info.comment_error)]})
-    if len(comment) > limit:
-        raise ValidationError({"comment": [_("At most %(limit)s characters.") % {"limit": limit}]})
+    try:
+        text_length_validator(comment)  # the free-text limit of forms, API and Excel alike
+    except ValidationError as exc:
+        raise ValidationError({"comment": exc.messages}) from exc
     version = obj.version if version is None else version
     source = getattr(obj, info.field)
     if not _can_leave(obj, info):

@@ -29,3 +29,7 @@ class Stage(models.TextChoices):
     CONSTRUCTION = "construction", _("Construction")
     COMPLETED = "completed", _("Completed")
     IN_OPERATION = "in_operation", _("In operation")
+
+
+# Built and handed over: no more forms to fill, not judged on investment pace or start.
+FINISHED_STAGES = frozenset({Stage.COMPLETED, Stage.IN_OPERATION})

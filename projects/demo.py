@@ -19,7 +19,7 @@ from decimal import Decimal
 from simple_history.utils import bulk_create_with_history
 
 from portal.demo import DemoContext
-from projects.choices import Category, DeliveryMode, Stage
+from projects.choices import FINISHED_STAGES, Category, DeliveryMode, Stage
 from projects.models import AnnualPlan, Milestone, Project
 
 # District -> (latitude, longitude) of its centre: a fictional riverside city.
@@ -122,7 +122,7 @@ STAGES = [
     (Stage.IN_OPERATION, 8),
 ]
 STARTED = {Stage.CONSTRUCTION, Stage.COMPLETED, Stage.IN_OPERATION}
-FINISHED = {Stage.COMPLETED, Stage.IN_OPERATION}
+
 # Battle-map nodes per stage reached, as (node, share of the build period before the target).
 NODES = [
     ("开工", 1.0),
@@ -214,9 +214,16 @@ def generate(ctx: DemoContext) -> None:
         actual_start = actual_finish = None
         if stage == Stage.CONSTRUCTION and planned_finish < today - datetime.timedelta(days=45):
             planned_finish = today + datetime.timedelta(days=rng.randint(30, 400))
+        if stage == Stage.CONSTRUCTION:
+            # Still building: its completion acceptance (竣工验收, 8% of the build before the
+            # finish) lies ahead, or the battle map would show it late on a running project.
+            while (
+                planned_finish - (planned_finish - planned_start) * 0.08 < today + ACCEPTANCE_AHEAD
+            ):
+                planned_finish += datetime.timedelta(days=60)
         if stage in STARTED:
             actual_start = min(today, planned_start + datetime.timedelta(days=rng.randint(-10, 20)))
-        if stage in FINISHED:
+        if stage in FINISHED_STAGES:
             planned_finish = min(
                 planned_finish, today - datetime.timedelta(days=rng.randint(30, 300))
             )
@@ -297,6 +304,8 @@ def _plans(rng, project: Project, first_month: int, last_year: int) -> list[Annu
 
 # Share of the projects in construction whose next battle-map node is late (left open).
 LATE_NODE_SHARE = 0.14
+ACCEPTANCE_AHEAD = datetime.timedelta(days=20)
+LATE_NODE = "主体结构封顶"  # the node a project in construction may be behind on
 LATE_NODE_MAX_DAYS = 60  # how late it may be: a node months late would have been replanned
 
 
@@ -307,12 +316,19 @@ def _milestones(rng, project: Project, today: datetime.date) -> list[Milestone]:
     if project.stage == Stage.PRELIMINARY:
         return []
     build = (project.planned_finish - project.planned_start).days
-    finished = project.stage in FINISHED
+    finished = project.stage in FINISHED_STAGES
     late_ok = project.stage == Stage.CONSTRUCTION and rng.random() < LATE_NODE_SHARE
-    nodes, previous, still_open = [], project.actual_start, False
+    nodes, previous, still_open, late_node = [], project.actual_start, False, ""
     for node, share in NODES:
         days_before = round(build * share)
         deadline = project.planned_finish - datetime.timedelta(days=days_before)
+        if late_ok and node == LATE_NODE and previous:
+            # The project behind on its structure: the node's (replanned) deadline passed a
+            # week to two months ago, and nothing after it is done.
+            late_by = datetime.timedelta(days=rng.randint(8, LATE_NODE_MAX_DAYS))
+            deadline = max(today - late_by, previous + datetime.timedelta(days=1))
+            days_before = (project.planned_finish - deadline).days
+            late_node = node  # one late node a project
         actual = None
         if node == "开工":
             actual = project.actual_start
@@ -325,8 +341,7 @@ def _milestones(rng, project: Project, today: datetime.date) -> list[Milestone]:
                 actual = deadline + datetime.timedelta(days=rng.randint(-15, 15))
                 actual = min(max(actual, previous), project.actual_finish)
         elif previous and not still_open and deadline < today:
-            late = (today - deadline).days
-            if late_ok and late <= LATE_NODE_MAX_DAYS and node not in ("竣工验收", "交付使用"):
+            if node == late_node:
                 still_open = True  # the cockpit's milestone cause
             elif node not in ("竣工验收", "交付使用"):
                 actual = deadline + datetime.timedelta(days=rng.randint(-15, 10))

@@ -152,17 +152,18 @@ class ReportSheet(Sheet):
                 % {"code": organisation, "own": user.organisation.name},
                 code="organisation",
             )
+        if code == period.code:
+            return
         if not ReportingPeriod.objects.filter(**ReportingPeriod.lookup_for_code(code)).exists():
             raise ValidationError(
                 _("The file names the period “%(code)s”, which does not exist.") % {"code": code},
                 code="period",
             )
-        if code != period.code:
-            raise ValidationError(
-                _("This file is for the period %(file)s, but you chose %(chosen)s.")
-                % {"file": code, "chosen": period.code},
-                code="period",
-            )
+        raise ValidationError(
+            _("This file is for the period %(file)s, but you chose %(chosen)s.")
+            % {"file": code, "chosen": period.code},
+            code="period",
+        )
 
     def help_lines(self) -> list[str]:
         return [

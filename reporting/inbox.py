@@ -4,6 +4,8 @@ an answer; and the reports' workflow steps. Registered by `ReportingConfig.ready
 
 from __future__ import annotations
 
+import functools
+
 from django.db.models import Case, CharField, F, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, LPad, NullIf
 from django.urls import reverse
@@ -80,6 +82,11 @@ def _item_url(row: dict) -> str:
     return reverse("reporting:coordination-detail", args=[row["pk"]])
 
 
+# The coordination items' sources differ in who they are for; they show and link alike.
+_item_source = functools.partial(
+    inbox.Source, show=ITEM, url=_item_url, models=CHANGES, testid="coordination"
+)
+
 SOURCES = [
     inbox.Source(
         key="reporting.to_fill",
@@ -99,7 +106,7 @@ SOURCES = [
         label=_("Returned to me"),
         kind=inbox.Kind.TO_FILL,
         items=selectors.inbox_returned,
-        show={**REPORT, "at": "reviewed_at", "note": "review_comment"},
+        show={**REPORT, "due": "period__due_date", "at": "reviewed_at", "note": "review_comment"},
         url=_edit_url,
         present=_with_period_label,
         models=CHANGES,
@@ -119,41 +126,29 @@ SOURCES = [
         order=20,
         empty=_("Nothing waits for review."),
     ),
-    inbox.Source(
+    _item_source(
         key="reporting.coordination_to_answer",
         label=_("Coordination items for me or unassigned"),
         kind=inbox.Kind.TO_ANSWER,
         items=selectors.inbox_coordination_to_answer,
-        show=ITEM,
-        url=_item_url,
-        models=CHANGES,
         order=30,
         empty=_("No coordination item waits for your answer."),
-        testid="coordination",
     ),
-    inbox.Source(
+    _item_source(
         key="reporting.coordination_answered",
         label=_("Coordination items the centre answered"),
         kind=inbox.Kind.TO_REVIEW,
         items=selectors.inbox_coordination_answered,
-        show=ITEM,
-        url=_item_url,
-        models=CHANGES,
         order=31,
         empty=_("The centre has answered nothing yet."),
-        testid="coordination",
     ),
-    inbox.Source(
+    _item_source(
         key="reporting.coordination_open",
         label=_("Open coordination items"),
         kind=inbox.Kind.TO_FOLLOW,
         items=selectors.inbox_coordination_open,
-        show=ITEM,
-        url=_item_url,
-        models=CHANGES,
         order=32,
         empty=_("No open coordination items."),
-        testid="coordination",
     ),
 ]
 

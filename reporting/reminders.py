@@ -157,7 +157,7 @@ SOURCES = (
         kind=ReminderKind.OVERDUE,
         items=functools.partial(fill_items, kind=ReminderKind.OVERDUE),
         heading=_overdue_heading,
-        link_url_name="reporting:inbox",
+        link_url_name="inbox",
         order=10,
     ),
     ReminderSource(
@@ -165,7 +165,7 @@ SOURCES = (
         kind=ReminderKind.DUE_SOON,
         items=functools.partial(fill_items, kind=ReminderKind.DUE_SOON),
         heading=_due_soon_heading,
-        link_url_name="reporting:inbox",
+        link_url_name="inbox",
         order=20,
     ),
     ReminderSource(
@@ -173,7 +173,7 @@ SOURCES = (
         kind=ReminderKind.WAITING_REVIEW,
         items=review_items,
         heading=_review_heading,
-        link_url_name="reporting:inbox",
+        link_url_name="inbox",
         order=30,
     ),
 )

@@ -11,7 +11,6 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import (
     DecimalField,
     F,
@@ -25,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from portal import inbox
 from portal.access import Action, get_for_user, is_subsidiary_user, org_q
 from portal.models import User
 from projects.models import AnnualPlan
@@ -194,11 +194,7 @@ def due_state(report: ProgressReport, today: datetime.date) -> str:
     """'overdue', 'due_soon' or '' for a form still to be filled."""
     if not report.is_open_for_filling:
         return ""
-    if report.period.due_date < today:
-        return "overdue"
-    if (report.period.due_date - today).days <= settings.PORTAL["REMIND_DAYS_BEFORE_DUE"]:
-        return "due_soon"
-    return ""
+    return inbox.due_state(report.period.due_date, today)
 
 
 PROJECT_PAGE_REPORTS = 12

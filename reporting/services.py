@@ -24,7 +24,7 @@ from portal import access, inbox, workflow
 from portal.models import User
 from portal.money import format_amount
 from portal.workflow import ConflictError  # noqa: F401  (callers catch it from here)
-from projects.choices import Stage
+from projects.choices import FINISHED_STAGES
 from projects.models import Milestone, Project
 from reporting import selectors
 from reporting.choices import CoordinationStatus, PeriodKind, ReportAction, ReportStatus
@@ -41,7 +41,6 @@ REPORT_FIELDS = frozenset({"investment", "progress_text", "progress_pct", "next_
                            "explanation"})  # fmt: skip
 PROBLEM_FIELDS = ("description", "responsible_unit", "responsible_person", "deadline", "status",
                   "resolution")  # fmt: skip
-INACTIVE_STAGES = (Stage.COMPLETED, Stage.IN_OPERATION)
 
 
 @dataclass
@@ -95,7 +94,7 @@ def report_forms_ensure(*, period: ReportingPeriod) -> int:
         period__start__lte=period.end, period__end__gte=period.start
     ).values("project_id")
     projects = (
-        Project.objects.exclude(stage__in=INACTIVE_STAGES)
+        Project.objects.exclude(stage__in=FINISHED_STAGES)
         .filter(reports_ten_daily=ten_daily)
         .exclude(pk__in=covered)
         .values_list("pk", flat=True)

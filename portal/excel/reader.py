@@ -128,12 +128,13 @@ def problem_text(row: int, column: str, message: str) -> str:
 
 
 def code_text(value: Any) -> str:
-    """A cell as a code or name: 2026 rather than 2026.0, without surrounding spaces."""
+    """A cell as text (a code, a name, free text): 2026 rather than 2026.0, Windows line ends
+    as "\n", without surrounding spaces."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return str(value).replace("\r\n", "\n").strip()
 
 
 # --- 1. the upload -------------------------------------------------------------------------------

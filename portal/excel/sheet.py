@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -38,7 +37,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from portal.excel import reader
-from portal.money import CENT, Unit, to_unit
+from portal.money import CENT, Unit, parse_number, to_unit
 
 if TYPE_CHECKING:
     from portal.excel.models import ExcelImport
@@ -53,33 +52,17 @@ problem_text = reader.problem_text
 
 
 def cell_number(value: Any, *, percent: bool = False) -> Decimal | None:
-    """A cell as the exact Decimal it shows, None when empty: a float as Excel displays it, text
-    without grouping, spaces, full-width digits or (for a percentage) the % sign. Raises
-    ValueError when it is not a number."""
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str | None):
+    """A cell as the exact Decimal it shows, None when empty: a float as Excel displays it
+    (15 significant digits: no binary noise from formulas such as 0.1 + 0.2), text read as
+    portal.money reads a typed figure. Raises ValueError when it is not a number."""
+    if not isinstance(value, int | float | Decimal | str | None):
         raise ValueError(value)
-    # 15 significant digits, as Excel shows a float: no binary noise from formulas (0.1 + 0.2).
-    text = f"{value:.15g}" if isinstance(value, float) else "" if value is None else str(value)
-    text = text.translate(_FULL_WIDTH).replace(",", "").replace(" ", "")
-    if percent:
-        text = text.removesuffix("%")
-    if not text:
-        return None
-    if not _NUMBER.fullmatch(text):  # also no "NaN", no "Infinity", no 1e999999 to overflow
-        raise ValueError(value)
-    return Decimal(text)
+    if isinstance(value, float):
+        value = f"{value:.15g}"
+    return parse_number(value, percent=percent)
 
 
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－＋％　", "0123456789.,-+% ")
-_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d{1,3})?")
-
-
-def cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).replace("\r\n", "\n").strip()
+cell_text = reader.code_text
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 
 from dashboard.models import OrgMonth, OrgYear, ProjectYear
+from projects.choices import FINISHED_STAGES
 from projects.models import AnnualPlan, Milestone, Project
 from reporting.choices import CoordinationStatus, ItemStatus, ReportStatus
 from reporting.models import CoordinationItem, ProgressReport, ReportProblem
@@ -90,6 +91,11 @@ def project_years(today) -> dict[tuple[int, int], dict]:
             rate = ytd * 100 / planned
             lag = elapsed - rate
             pace = "ahead" if lag < 0 else ("on_track" if lag < amber else "lagging")
+            finished = p.stage in FINISHED_STAGES or bool(
+                p.actual_finish and p.actual_finish <= today
+            )
+            if pace == "lagging" and finished and year == today.year:
+                pace = "on_track"  # a finished project spent what it needed
             completion = rate.quantize(CENTS, ROUND_HALF_UP)
         else:
             pace, completion = "no_plan", None

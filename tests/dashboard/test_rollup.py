@@ -123,6 +123,24 @@ def test_a_plan_in_the_wrong_unit_does_not_break_the_run(orgs, clock, today):
     assert ProjectYear.objects.get(project=other).rag == Rag.RED  # the others still rolled up
 
 
+def test_a_finished_project_that_spent_less_than_planned_is_not_lagging(orgs, today):
+    # Completed in October with 40% of the year's plan spent: a saving, not a lag; its colour
+    # and its pace agree. A running project with the same figures is lagging.
+    done = ProjectFactory(owner=orgs["infra"], stage="completed",
+                          actual_start=datetime.date(2025, 1, 1),
+                          actual_finish=datetime.date(2026, 10, 15))  # fmt: skip
+    running = ProjectFactory(owner=orgs["infra"], stage="construction",
+                             actual_start=datetime.date(2025, 1, 1))  # fmt: skip
+    for project in (done, running):
+        plan(project, 2026, "10000000")
+        report(project, 2026, 3, "4000000")
+    services.rollup_full(today)
+    rows = {row.project_id: row for row in ProjectYear.objects.filter(year=2026)}
+    assert rows[done.pk].pace == "on_track"
+    assert rows[running.pk].pace == "lagging"
+    recompute.assert_rollups_match_records(today)  # the independent recomputation agrees
+
+
 # --- a run broken half way --------------------------------------------------------------------
 
 

@@ -97,13 +97,16 @@ def test_the_first_rows_of_each_source_and_see_all(client_for, orgs, periods):
 
 def test_what_falls_due_this_week(client_for, forms, periods):
     response = client_for("reporter").get(reverse("home"))
-    # Only the ten-day form, due on the 25th: October's is overdue, November's due in December.
-    assert [(i.project_code, i.due) for i in response.context["due_soon"]] == [
-        ("JC-2026-001", periods["ten_day"].due_date)
+    # October's overdue form first (the most urgent), then the ten-day form due on the 25th;
+    # November's, due in December, is not this week's.
+    assert [(i.project_code, i.due, i.due_state) for i in response.context["due_soon"]] == [
+        ("JC-2026-001", periods["october"].due_date, "overdue"),
+        ("JC-2026-001", periods["ten_day"].due_date, ""),  # not yet within 3 days
     ]
     assert periods["ten_day"].due_date == datetime.date(2026, 11, 25)
     html = response.content.decode()
-    assert html.count('data-testid="due-item"') == 1
+    assert html.count('data-testid="due-item"') == 2
+    assert html.count('data-testid="due-overdue"') == 1
 
 
 def test_nothing_waiting_says_so(client_for, personas):

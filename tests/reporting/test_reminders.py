@@ -142,7 +142,7 @@ def test_it_mails_the_owners_reporters_and_managers_one_mail_listing_all_their_f
         assert url(forms["accepted"]) not in body
         assert url(forms["submitted_old"]) not in body  # the centre's turn now
         assert "BZ-2026-001" not in body  # another subsidiary's
-        assert f"{BASE}/reports/inbox/" in body
+        assert f"{BASE}/inbox/" in body  # the one inbox (portal.inbox)
     other = mails["reporter2@example.com"].body
     assert "BZ-2026-001 望江保障性住房项目" in other
     assert "JC-2026" not in other
@@ -403,8 +403,10 @@ def test_it_reminds_the_users_of_a_parent_subsidiary_but_not_of_a_department_und
     reminders_send(today=timezone.localdate())
 
     mails = mails_by_recipient(mailoutbox)
-    assert mails["reporter@example.com"].body.count("/reports/") == 3  # two forms + inbox
-    assert mails["east@example.com"].body.count("/reports/") == 2  # its own form + inbox
+    assert mails["reporter@example.com"].body.count("/reports/") == 2  # two forms
+    assert mails["east@example.com"].body.count("/reports/") == 1  # its own form
+    for address in ("reporter@example.com", "east@example.com"):
+        assert mails[address].body.count("/inbox/") == 1  # and the inbox
 
 
 def test_it_makes_the_same_number_of_queries_for_3_and_30_reports(
