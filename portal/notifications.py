@@ -396,9 +396,9 @@ def _post(recipient: User, entries: Entries) -> None:
     keys = [item.key for _source, item in entries]
     Notification.objects.filter(recipient=recipient, key__in=keys, read_at__isnull=True).delete()
     Notification.objects.bulk_create([
-        Notification(recipient=recipient, title=_rendered(item.title)[:200],
-                     text=_rendered(item.text), url=str(item.url)[:500], key=item.key[:150])
-        for _source, item in entries
+        row for _source, item in entries
+        for row in _rows([recipient.pk], title=item.title, text=item.text, url=item.url,
+                         key=item.key)
     ])  # fmt: skip
     _forget_unread([recipient.pk])
 
