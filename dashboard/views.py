@@ -113,7 +113,9 @@ class CockpitView(LoginRequiredMixin, View):
         require(selectors.may_open_cockpit(user))
         exporting = request.GET.get("format") == "xlsx"
         version, data_as_of = (0, None) if exporting else services.data_version()
-        key = None if exporting else self.cache_key(request, today, version)
+        # The run's number and its finish time: a run number alone repeats when the database
+        # is made anew while the cache (Redis) lives on, and would serve another database's page.
+        key = None if exporting else self.cache_key(request, today, (version, data_as_of))
         body = cache.get(key) if key else None
         if body is None:
             context = self.context(request, today, exporting)
@@ -127,7 +129,7 @@ class CockpitView(LoginRequiredMixin, View):
         return render(request, self.template_name, {"body": mark_safe(body), "failed_runs": failed})
 
     @staticmethod
-    def cache_key(request, today: datetime.date, version: int) -> str:
+    def cache_key(request, today: datetime.date, version) -> str:
         """The rendered cockpit is the same for everyone with the same scope, filters, language
         and day, until the next rollup run finishes (`version`): cache it under all of these."""
         user = request.user

@@ -426,3 +426,16 @@ def test_the_subsidiary_page_lists_the_worst_projects_first(browse, rolled_up):
     response = browse("leader").get(COCKPIT, {"organisation": "infra"})
     projects = response.context["projects"]
     assert [row.project.code for row in projects] == ["JC-B", "JC-C", "JC-A"]
+
+
+def test_a_cached_page_is_never_served_for_another_databases_run(rf, personas):
+    # A database made anew numbers its runs from 1 again while the cache (Redis) lives on: the
+    # key carries the run's finish time too, so run 1 of one database is not run 1 of another.
+    from dashboard.views import CockpitView
+
+    request = rf.get(COCKPIT)
+    request.user = personas["leader"]
+    first = datetime.datetime(2026, 11, 23, 1, 30, tzinfo=datetime.UTC)
+    key = CockpitView.cache_key(request, TODAY, (1, first))
+    assert key == CockpitView.cache_key(request, TODAY, (1, first))
+    assert key != CockpitView.cache_key(request, TODAY, (1, first + datetime.timedelta(seconds=1)))
