@@ -180,9 +180,23 @@ def payment_ahead(facts: Facts) -> Cause | None:
     return Cause("payment_ahead", level, params, found.get("url", ""))
 
 
+def estimate_overrun(facts: Facts) -> Cause | None:
+    """A link of the cost chain above the one before it past its tolerance, fact
+    {"link": "estimate" | "budget", "over_pct", "url"}: the budget estimate (概算) above the
+    feasibility estimate (估算) by more than the design app's tolerance, or the budget (预算)
+    above the approved estimate. Amber: to be reported; the design app's own gate is what stops
+    the tender. The design app's thresholds decide, and it brings the fact only then."""
+    found = facts.extra.get(Fact.ESTIMATE_OVERRUN)
+    if not found:
+        return None
+    rule = "budget_over_estimate" if found.get("link") == "budget" else "estimate_over_feasibility"
+    params = {k: v for k, v in found.items() if k != "url"}
+    return Cause(rule, Rag.AMBER, params, found.get("url", ""))
+
+
 RULES: list[Callable[[Facts], Cause | None]] = [
     investment_lag, start_missed, milestone_late, permit_overdue, finding_overdue,
-    payment_ahead, report_late,
+    payment_ahead, report_late, estimate_overrun,
 ]  # fmt: skip
 
 
@@ -231,6 +245,14 @@ def _texts() -> dict[str, tuple[str, str]]:
         "finding_overdue": (
             _("Critical finding “%(name)s” %(days)d days past its deadline"),
             _("Critical finding past its deadline"),
+        ),
+        "estimate_over_feasibility": (
+            _("Budget estimate %(over_pct).1f%% above the feasibility estimate"),
+            _("Budget estimate above the feasibility estimate"),
+        ),
+        "budget_over_estimate": (
+            _("Construction budget %(over_pct).1f%% above the approved estimate"),
+            _("Construction budget above the approved estimate"),
         ),
         "payment_ahead": (
             _("Paid %(paid_pct).0f%% of contracts against %(progress_pct).0f%% progress"),

@@ -49,6 +49,9 @@ class Fact(StrEnum):
     PERMIT_OVERDUE = "permit_overdue"  # {"days", "name", "url"}: the most overdue permit
     CRITICAL_FINDING_OVERDUE = "critical_finding_overdue"  # {"days", "name", "url"}
     PAYMENTS = "payments"  # {"paid_pct", "progress_pct", "url"}: contracts paid vs progress
+    # {"link": "estimate" | "budget", "over_pct", "url"}: the worst link of the cost chain above
+    # the one before it past its tolerance (概算 over 估算 by more than 10 %, 预算 over 概算)
+    ESTIMATE_OVERRUN = "estimate_overrun"
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,11 @@ class Measures:
     # Preliminary work: permits and approvals.
     PERMITS_WAITING = Measure("permits_waiting", _("Permits waiting"), Function.PRELIMINARY)
     PERMITS_OVERDUE = Measure("permits_overdue", _("Permits overdue"), Function.PRELIMINARY)
+    # Design management: changes waiting for a decision, cost-chain overruns.
+    DESIGN_CHANGES_WAITING = Measure(
+        "design_changes_waiting", _("Design changes waiting"), Function.DESIGN
+    )
+    ESTIMATE_OVERRUNS = Measure("estimate_overruns", _("Estimate overruns"), Function.DESIGN)
     # Tendering and contracts. Paid % is a ratio of two sums, never a sum of percentages.
     TENDERS_THIS_MONTH = Measure(
         "tenders_this_month", _("Tenders this month"), Function.PROCUREMENT

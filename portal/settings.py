@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "portal",
     "projects",
     "reporting",
+    "preliminary",
+    "design",
     "dashboard",
 ]
 

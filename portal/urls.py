@@ -19,6 +19,9 @@ admin.site.site_title = "PMC Portal"
 api_v1 = [
     path("", include("projects.api_urls")),
     path("", include("reporting.api_urls")),
+    path("", include("preliminary.api_urls")),
+    path("", include("design.api_urls")),
+    path("", include("dashboard.api_urls")),
     path("", include("portal.notification_api")),
     path("auth/token/", obtain_token, name="api-token"),
 ]
@@ -51,7 +54,10 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("projects/", include("projects.urls")),
     path("reports/", include("reporting.urls")),
+    path("preliminary/", include("preliminary.urls")),
+    path("design/", include("design.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("files/", include("portal.file_urls")),
     path("notifications/", include("portal.notification_urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -282,6 +282,10 @@ CAUSES = [
      "Permit “施工许可证” 31 days overdue"),
     ({"rule": "finding_overdue", "params": {"name": "脚手架整改", "days": 2}},
      "Critical finding “脚手架整改” 2 days past its deadline"),
+    ({"rule": "estimate_over_feasibility", "params": {"link": "estimate", "over_pct": 12.46}},
+     "Budget estimate 12.5% above the feasibility estimate"),
+    ({"rule": "budget_over_estimate", "params": {"link": "budget", "over_pct": 3}},
+     "Construction budget 3.0% above the approved estimate"),
     ({"rule": "payment_ahead", "params": {"paid_pct": 72, "progress_pct": 50, "gap": 22}},
      "Paid 72% of contracts against 50% progress"),
 ]  # fmt: skip
@@ -311,7 +315,8 @@ def test_every_rule_a_cause_can_name_has_a_text():
         extra={"milestone_late": {"days": 20, "name": "a"}, "report_late": {"days": 2,
                "period": "p"}, "permit_overdue": {"days": 2, "name": "b"},
                "critical_finding_overdue": {"days": 2, "name": "c"},
-               "payments": {"paid_pct": 90, "progress_pct": 10}},
+               "payments": {"paid_pct": 90, "progress_pct": 10},
+               "estimate_overrun": {"link": "estimate", "over_pct": 12.5}},
     ))  # fmt: skip
     assert len(verdict.causes) == len(rules.RULES)
     with translation.override("en"):
