@@ -146,6 +146,21 @@ BUILD_SHARE = Decimal("0.92")  # spread over the planned build months
 OVERDUE_RATE = Decimal("0.01")  # per month past the planned finish, until finished
 
 
+# Categories that put up buildings, with a believable cost per m² of floor area (yuan); the demo
+# derives a building project's floor area from its investment (no draw of the generator, so
+# adding the field changed no other demo figure). Roads, bridges and networks have none.
+COST_PER_M2 = {
+    Category.AFFORDABLE_HOUSING: Decimal("4200"), Category.TALENT_APARTMENT: Decimal("5200"),
+    Category.SCHOOL: Decimal("5600"), Category.PUBLIC_BUILDING: Decimal("6800"),
+    Category.RENOVATION: Decimal("900"),
+}  # fmt: skip
+
+
+def floor_area(category: str, total: Decimal) -> Decimal | None:
+    cost = COST_PER_M2.get(category)
+    return None if cost is None else (total / cost).quantize(Decimal("100"))
+
+
 def month_index(day: datetime.date) -> int:
     return day.year * 12 + day.month - 1
 
@@ -254,6 +269,7 @@ def generate(ctx: DemoContext) -> None:
                     if stage == Stage.PRELIMINARY
                     else (total * Decimal(rng.uniform(0.92, 1.08))).quantize(Decimal("10000"))
                 ),
+                floor_area=floor_area(category, total),
                 stage=stage,
                 is_key=is_key,
                 assigned_leader=rng.choice(leaders) if is_key and leaders else None,

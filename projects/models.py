@@ -86,6 +86,15 @@ class Project(models.Model):
     approved_budget_estimate = MoneyField(
         _("approved budget estimate (yuan)"), null=True, blank=True, validators=NOT_NEGATIVE
     )
+    floor_area = models.DecimalField(
+        _("floor area (m²)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Gross floor area of the buildings; empty for roads, bridges and networks."),
+    )
     stage = models.CharField(
         _("stage"), max_length=16, choices=Stage.choices, default=Stage.PRELIMINARY, db_index=True
     )
@@ -166,9 +175,10 @@ class Project(models.Model):
 # the service and the API serializer all take this list.
 PROJECT_EDITABLE_FIELDS = [
     "code", "name", "owner", "category", "district", "delivery_mode", "stage", "is_key",
-    "investor", "end_user", "total_investment", "approved_budget_estimate", "assigned_leader",
-    "project_manager", "planned_start", "planned_finish", "actual_start", "actual_finish",
-    "opening_investment", "reports_ten_daily", "latitude", "longitude", "description",
+    "investor", "end_user", "total_investment", "approved_budget_estimate", "floor_area",
+    "assigned_leader", "project_manager", "planned_start", "planned_finish", "actual_start",
+    "actual_finish", "opening_investment", "reports_ten_daily", "latitude", "longitude",
+    "description",
 ]  # fmt: skip
 
 
