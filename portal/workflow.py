@@ -118,6 +118,7 @@ def step(
     effects: Iterable[str] = (),
     notify: str = "",
     field: str = "status",
+    conditions: Iterable[Callable[[Any], bool]] = (),
 ) -> Callable:
     """Declare a method as a workflow transition (django-fsm-2's `@transition`).
 
@@ -128,7 +129,9 @@ def step(
     `checks` are the app's rules run before the step (each may raise a ValidationError with its
     message); `effects` run after the claim in the same transaction (e.g. "count the report");
     `notify` names who hears of it. All three are dotted paths, so a model does not import its
-    app's services.
+    app's services. `conditions` (django-fsm's, functions of the record, no query) decide
+    whether the step is offered at all in this state (the extension of a permit whose works have
+    started is not); a step whose condition fails is refused as in the wrong state.
     """
     sources = (source,) if isinstance(source, str) else tuple(source)
 
@@ -161,6 +164,7 @@ def step(
             source=list(sources),
             target=target,
             permission=allowed,
+            conditions=list(conditions),
             custom={"portal": info},
         )(method)
 

@@ -6,10 +6,17 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
 from portal.api import ScopedObjectPermission
+from portal.files import AttachmentViewSetMixin
 from portal.models import Organisation, User
 from projects import selectors, services
 from projects.filters import ProjectFilterSet
-from projects.models import PROJECT_EDITABLE_FIELDS, AnnualPlan, Milestone, Project
+from projects.models import (
+    PROJECT_EDITABLE_FIELDS,
+    AnnualPlan,
+    Milestone,
+    Project,
+    ProjectAttachment,
+)
 
 
 class AnnualPlanSerializer(serializers.ModelSerializer):
@@ -86,14 +93,17 @@ class ProjectDetailSerializer(ProjectSerializer):
     ),
 )
 class ProjectViewSet(
+    AttachmentViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """The shared project registry. Deleting is left to administrators in the admin."""
+    """The shared project registry. Deleting is left to administrators in the admin.
+    `/{id}/attachments/`: the project's documents (portal.files)."""
 
+    attachment_model = ProjectAttachment
     permission_classes = [ScopedObjectPermission]
     filterset_class = ProjectFilterSet
     ordering_fields = ["code", "name", "total_investment", "updated_at"]

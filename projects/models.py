@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from portal.access import AccessPolicy, ScopedQuerySet
 from portal.choices import OrganisationKind, Role
+from portal.files import Attachment
 from portal.limits import text_length_validator
 from portal.models import Organisation
 from portal.money import NOT_NEGATIVE, MoneyField
@@ -263,3 +264,21 @@ class Milestone(models.Model):
         """Days past the deadline: until done, or when it was done late. 0 when on time."""
         end = self.actual_date or today or timezone.localdate()
         return max(0, (end - self.deadline).days)
+
+
+class ProjectAttachment(Attachment):
+    """A document of a registry entry (feasibility report, approvals, the project's brief).
+
+    Seen by whoever sees the project; uploaded by whoever may change its registry entry
+    (portal.files; decision 0029). The file is deleted with the row."""
+
+    record_field = "project"
+    kinds = frozenset({"pdf", "image", "office", "ofd"})
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="attachments"
+    )
+
+    class Meta(Attachment.Meta):
+        verbose_name = _("project document")
+        verbose_name_plural = _("project documents")

@@ -16,4 +16,9 @@ urlpatterns = [
         name="milestone-update",
     ),
     path("<int:pk>/milestones/plan/", views.BattleMapPlanView.as_view(), name="battle-map-plan"),
+    path(
+        "<int:pk>/attachments/",
+        views.ProjectAttachmentUploadView.as_view(),
+        name="attachment-upload",
+    ),
 ]

@@ -6,11 +6,12 @@ from django.views import View
 
 from portal import exports
 from portal.access import Action
+from portal.files import AttachmentUploadView
 from portal.views import FilteredListView, ServiceFormView, require
 from projects import selectors, services
 from projects.filters import ProjectFilterSet
 from projects.forms import AnnualPlanForm, BattleMapForm, MilestoneForm, ProjectForm
-from projects.models import Milestone, Project
+from projects.models import Milestone, Project, ProjectAttachment
 
 
 class ProjectListView(FilteredListView):
@@ -182,3 +183,14 @@ class BattleMapPlanView(ProjectChangeMixin, ServiceFormView):
         )
         messages.success(self.request, _("%(count)s nodes were added.") % {"count": len(created)})
         return self.project
+
+
+class ProjectAttachmentUploadView(AttachmentUploadView):
+    """POST a document to a project (portal.files): a refused file shows the project's page
+    again, with the message at the file field."""
+
+    queryset = Project.objects.all()
+    model = ProjectAttachment
+
+    def render_page(self, request, record, form):
+        return ProjectDetailView().get(request, record.pk)

@@ -15,8 +15,13 @@ def main(po_path: str, mapping_path: str | None = None) -> int:
     po = polib.pofile(po_path, wrapwidth=100)
     mapping = json.loads(Path(mapping_path).read_text("utf-8")) if mapping_path else {}
     for entry in po:
-        if entry.msgid in mapping:
-            entry.msgstr = mapping[entry.msgid]
+        # A message with a context (pgettext) is keyed "context\x04msgid", as gettext stores it.
+        key = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
+        if key in mapping:
+            if entry.msgid_plural:  # Chinese has one plural form
+                entry.msgstr_plural = {0: mapping[key]}
+            else:
+                entry.msgstr = mapping[key]
             if entry.fuzzy:
                 entry.flags.remove("fuzzy")
     po.save()

@@ -55,6 +55,22 @@ def _tasks_in_process(request):
         app.conf.task_always_eager = eager
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(request, tmp_path_factory):
+    """Attachments (portal.files) are written to a temporary folder, never into the repo."""
+    settings = request.getfixturevalue("settings")
+    media = tmp_path_factory.mktemp("media")
+    settings.MEDIA_ROOT = str(media)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "portal.files.PrivateStorage",
+            "OPTIONS": {"location": str(media / "attachments")},
+        },
+    }
+    return media
+
+
 @pytest.fixture
 def orgs(db):
     group = OrganisationFactory(code="group", name="滨江城投集团", kind=OrganisationKind.GROUP)

@@ -145,11 +145,13 @@ def test_the_page_groups_by_kind_and_shows_due_states(client_for, orgs, october,
     response = client_for("manager").get(reverse("inbox"))
     groups = [(sections[0].source.kind, [s.source.key for s in sections])
               for _label, sections in response.context["groups"]]  # fmt: skip
+    # Every source the manager may see, in registration order within its kind (empty ones too).
     assert groups == [
-        ("overdue", ["tests.late_milestones"]),
-        ("to_fill", ["reporting.to_fill", "reporting.returned"]),
-        ("to_review", ["reporting.coordination_answered"]),
-    ]
+        ("overdue", ["preliminary.overdue", "tests.late_milestones"]),
+        ("to_fill", ["reporting.to_fill", "reporting.returned", "design.returned",
+                     "preliminary.returned"]),
+        ("to_review", ["reporting.coordination_answered", "design.to_decide"]),
+    ]  # fmt: skip
     items = response.context["sections"]["reporting.to_fill"].items
     # Soonest due first, each with its state on 20 November.
     assert [(i.due, i.due_state) for i in items] == [

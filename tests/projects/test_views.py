@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from design.models import DesignRules
 from projects.models import Project
 from tests.factories import (
     MilestoneFactory,
@@ -266,11 +267,14 @@ def test_the_detail_page_costs_a_fixed_number_of_queries(
             project=infra_project, period=ReportingPeriodFactory(year=2026, month=month)
         )
     client = client_for("officer")
+    DesignRules.current()  # the thresholds row, read once per cache lifetime, not per page
     # (the session comes from the cache) 1 user with organisation, 2 project with
-    # owner/leader/manager, 3 annual plans, 4 milestones with their organisations, 5 the
-    # progress reports panel (reporting, through portal.panels; the cockpit link costs none),
-    # 6 history records with their users, 7 the inbox badge and the bell (one query).
-    with django_assert_num_queries(7):
+    # owner/leader/manager, 3 annual plans, 4 milestones with their organisations, 5 history
+    # records with their users, 6 the inbox badge and the bell (one query); the panels other
+    # apps add through portal.panels, one query each (the cockpit link costs none): 7 project
+    # documents, 8 progress reports, 9 the permit checklist's counts, 10 design stages, cost
+    # chain and changes.
+    with django_assert_num_queries(10):
         response = client.get(infra_project.get_absolute_url())
     assert len(response.context["project"].milestones.all()) == 5
     html = response.content.decode()
