@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from dashboard import rules
+from dashboard.db import read_alias
 from dashboard.models import RAG_ORDER, ROLLUP_POLICY, OrgMonth, OrgYear, Pace, ProjectYear, Rag
 from portal import figures
 from portal.access import Action, get_for_user, organisations_for
@@ -119,22 +120,26 @@ def may_open_cockpit(user: User) -> bool:
 def visible_subsidiaries(user: User) -> QuerySet[Organisation]:
     """The subsidiaries whose cockpit `user` may open: all for leadership and the centre, their
     own for a subsidiary's staff, none for anyone else (portal.access decides)."""
-    return (organisations_for(user, Action.VIEW, ROLLUP_POLICY).filter(kind="subsidiary")
-            .order_by("order", "code"))  # fmt: skip
+    return (organisations_for(user, Action.VIEW, ROLLUP_POLICY).using(read_alias())
+            .filter(kind="subsidiary").order_by("order", "code"))  # fmt: skip
 
 
 def years(user: User) -> list[int]:
-    return list(OrgYear.objects.for_user(user).order_by("-year").values_list("year", flat=True)
-                .distinct())  # fmt: skip
+    return list(OrgYear.objects.using(read_alias()).for_user(user).order_by("-year")
+                .values_list("year", flat=True).distinct())  # fmt: skip
 
 
 def _months_counted(year: int, as_of: datetime.date) -> int:
     return 12 if year < as_of.year else (0 if year > as_of.year else as_of.month - 1)
 
 
-def cockpit(*, user: User, filters: Filters, as_of: datetime.date | None = None) -> Cockpit:
+def cockpit(*, user: User, filters: Filters, as_of: datetime.date | None = None,
+            with_map: bool = True) -> Cockpit:  # fmt: skip
+    """The cockpit's figures for `user`'s scope and `filters`. `with_map=False`: without the
+    map's points (the page loads them apart: `map_points`)."""
     as_of = as_of or timezone.localdate()
-    cells = list(filters.apply(OrgYear.objects.for_user(user))
+    db = read_alias()
+    cells = list(filters.apply(OrgYear.objects.using(db).for_user(user))
                  .select_related("organisation").order_by("organisation__order",
                                                           "organisation__code"))  # fmt: skip
     totals, key_totals, per_org = Totals(), Totals(), {}
@@ -147,7 +152,7 @@ def cockpit(*, user: User, filters: Filters, as_of: datetime.date | None = None)
 
     counted = _months_counted(filters.year, as_of)
     month_values = defaultdict(lambda: [ZERO, ZERO])
-    for month, completed, to_date in filters.apply(OrgMonth.objects.for_user(user)) \
+    for month, completed, to_date in filters.apply(OrgMonth.objects.using(db).for_user(user)) \
             .values_list("month", "completed", "completed_ytd"):  # fmt: skip
         month_values[month][0] += completed
         month_values[month][1] += to_date
@@ -166,18 +171,13 @@ def cockpit(*, user: User, filters: Filters, as_of: datetime.date | None = None)
     if counted == 12:
         forecast = totals.completed_ytd
 
-    projects = filters.apply(ProjectYear.objects.for_user(user))
+    projects = filters.apply(ProjectYear.objects.using(db).for_user(user))
     red_list = list(
         projects.filter(rag__in=[Rag.RED, Rag.ORANGE])
         .select_related("project__owner", "project__assigned_leader")
         .order_by("-severity", "project__code")[: settings.PORTAL["COCKPIT_RED_LIST"]]
     )
-    map_points = list(
-        projects.filter(project__latitude__isnull=False)
-        .order_by("-severity", "project__code")
-        .values("project_id", "project__code", "project__name", "project__latitude",
-                "project__longitude", "rag")[: settings.PORTAL["COCKPIT_MAP_POINTS"]]
-    )  # fmt: skip
+    points = map_points(user=user, filters=filters) if with_map else []
     measures = [(m, totals.measures.get(m.key, 0)) for m in _open_item_measures()]
     return Cockpit(
         filters=filters,
@@ -189,9 +189,20 @@ def cockpit(*, user: User, filters: Filters, as_of: datetime.date | None = None)
         months=months,
         forecast=forecast,
         red_list=red_list,
-        map_points=map_points,
+        map_points=points,
         measures=measures,
     )
+
+
+def map_points(*, user: User, filters: Filters) -> list[dict[str, Any]]:
+    """The projects on the map, the worst first, up to PORTAL_COCKPIT_MAP_POINTS."""
+    return list(
+        filters.apply(ProjectYear.objects.using(read_alias()).for_user(user))
+        .filter(project__latitude__isnull=False)
+        .order_by("-severity", "project__code")
+        .values("project_id", "project__code", "project__name", "project__latitude",
+                "project__longitude", "rag")[: settings.PORTAL["COCKPIT_MAP_POINTS"]]
+    )  # fmt: skip
 
 
 def _open_item_measures() -> list[figures.Measure]:
@@ -247,7 +258,7 @@ def _sum(values: list[Any]) -> Any:
 def organisation_projects(*, user: User, filters: Filters, limit: int = 100) -> list[ProjectYear]:
     """A subsidiary's projects at the drill-down's second level, the worst first."""
     return list(
-        filters.apply(ProjectYear.objects.for_user(user))
+        filters.apply(ProjectYear.objects.using(read_alias()).for_user(user))
         .select_related("project__owner", "project__assigned_leader")  # the export names the owner
         .order_by("-severity", "project__code")[:limit]
     )
@@ -265,9 +276,10 @@ class ProjectCockpit:
 def project_cockpit(*, user: User, pk: int, year: int,
                     as_of: datetime.date | None = None) -> ProjectCockpit:  # fmt: skip
     as_of = as_of or timezone.localdate()
-    project = get_for_user(Project.objects.select_related("owner", "assigned_leader"), user, pk,
-                           Action.VIEW)  # fmt: skip
-    row = ProjectYear.objects.filter(project=project, year=year).first()
+    db = read_alias()
+    project = get_for_user(Project.objects.using(db).select_related("owner", "assigned_leader"),
+                           user, pk, Action.VIEW)  # fmt: skip
+    row = ProjectYear.objects.using(db).filter(project=project, year=year).first()
     counted = _months_counted(year, as_of)
     months, to_date = [], ZERO
     for m in range(1, 13):

@@ -28,6 +28,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from dashboard import rollup
+from dashboard.db import read_alias
 from dashboard.models import PendingRollup, RollupLock, RollupRun
 from projects.models import Project
 
@@ -198,12 +199,47 @@ def sweep() -> dict:
 # --- reading the runs ---------------------------------------------------------------------------
 
 
+VERSION_KEY = "dashboard:data-version"
+# How long a reader's copy of the version lives in the cache. Every change of a run's row drops
+# it at once and again after commit (dashboard.signals); this bounds the one race left (a reader
+# that read the old version just before the commit and stores it just after), so a new run
+# reaches every page, the API and the wall display within this many seconds at worst.
+VERSION_CACHE_SECONDS = 30
+
+
 def data_version() -> tuple[int, datetime.datetime | None]:
     """(the last successful run's number, when the rollups were last brought up to date): the
-    cockpit's cached pages are keyed by it."""
-    found = RollupRun.objects.filter(status=RollupRun.Status.OK).aggregate(
+    cockpit's cached pages and API answers are keyed by it, and the wall display polls it.
+
+    From the shared cache (Redis in production: every web process and worker sees the same
+    value), else one query on the cockpit's read database (dashboard.db.read_alias)."""
+    found = cache.get(VERSION_KEY)
+    if found is None:
+        found = _data_version_from_db()
+        cache.set(VERSION_KEY, found, VERSION_CACHE_SECONDS)
+    return found
+
+
+def data_version_and(keys: list[str]) -> tuple[tuple[int, datetime.datetime | None], dict]:
+    """`data_version()` and these cache entries, in one round trip to the cache."""
+    found = cache.get_many([VERSION_KEY, *keys])
+    version = found.pop(VERSION_KEY, None)
+    if version is None:
+        version = _data_version_from_db()
+        cache.set(VERSION_KEY, version, VERSION_CACHE_SECONDS)
+    return version, found
+
+
+def _data_version_from_db() -> tuple[int, datetime.datetime | None]:
+    found = RollupRun.objects.using(read_alias()).filter(status=RollupRun.Status.OK).aggregate(
         run=Max("pk"), at=Max("finished_at"))  # fmt: skip
     return found["run"] or 0, found["at"]
+
+
+def forget_data_version() -> None:
+    """A run's row changed: drop the cached version now and once more after commit."""
+    cache.delete(VERSION_KEY)
+    transaction.on_commit(lambda: cache.delete(VERSION_KEY))
 
 
 def data_as_of() -> datetime.datetime | None:
@@ -214,9 +250,10 @@ def data_as_of() -> datetime.datetime | None:
 def failed_runs(limit: int = 5) -> list[RollupRun]:
     """Runs since the last successful full recompute that failed, were abandoned by their worker,
     or are still 'running' long after they started: what administrators need to see."""
-    last_full = RollupRun.objects.filter(kind=RollupRun.Kind.FULL, status=RollupRun.Status.OK) \
+    read = RollupRun.objects.using(read_alias())
+    last_full = read.filter(kind=RollupRun.Kind.FULL, status=RollupRun.Status.OK) \
         .aggregate(at=Max("started_at"))["at"]  # fmt: skip
-    runs = RollupRun.objects.filter(
+    runs = read.filter(
         Q(status__in=[RollupRun.Status.FAILED, RollupRun.Status.ABANDONED])
         | Q(status=RollupRun.Status.RUNNING, started_at__lt=rollup.stale_run_cutoff())
     )

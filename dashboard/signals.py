@@ -79,8 +79,18 @@ def _report_counted(sender, project_id=None, **kwargs) -> None:
     _changed([project_id])
 
 
+def _run_changed(sender, **kwargs) -> None:
+    from dashboard.services import forget_data_version
+
+    forget_data_version()
+
+
 def connect() -> None:
     from reporting.signals import report_counted_changed
+
+    run = apps.get_model("dashboard.RollupRun")
+    post_save.connect(_run_changed, sender=run, dispatch_uid="dashboard:run-saved")
+    post_delete.connect(_run_changed, sender=run, dispatch_uid="dashboard:run-deleted")
 
     project = apps.get_model("projects.Project")
     _watch(project, "pk")

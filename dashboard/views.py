@@ -7,9 +7,8 @@ cockpit and a project they may not see is a 404.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
-import hashlib
+import json
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -18,26 +17,28 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
+from django.views.decorators.gzip import gzip_page
 
-from dashboard import rules, selectors, services
-from dashboard.forms import CockpitFilterForm
+from dashboard import pagecache, payload, rules, selectors, services
 from dashboard.models import Rag
+from dashboard.scope import cache_key, resolve
 from portal import exports, figures
-from portal.access import is_admin, is_subsidiary_user, require, sees_whole_group
+from portal.access import require, sees_whole_group
 from portal.figures import Measures
 from portal.money import Unit, from_fen, rounded, to_unit
 
 PROJECT_ROWS = 100  # a subsidiary's project table on the page; the export has them all
-FILTER_PARAMS = ("year", "organisation", "category", "is_key")
 COCKPIT_CACHE_SECONDS = 24 * 3600  # the key changes with every rollup run anyway
 
 
@@ -107,6 +108,12 @@ def _monthly(months: list[dict]) -> dict[str, list]:
 
 
 class CockpitView(LoginRequiredMixin, View):
+    """The cockpit's page. The whole page is cached for everyone with the same scope, filters,
+    language and day until the next rollup run (`scope.cache_key`); a cached render reads the
+    session and the version from the cache, the user from the database (one query), and fills
+    the page's personal slots: the navigation bar, the alerts (messages; failed runs for
+    administrators) and the CSRF token (dashboard.pagecache, which also compresses it)."""
+
     template_name = "dashboard/cockpit.html"
 
     def get(self, request):
@@ -114,71 +121,47 @@ class CockpitView(LoginRequiredMixin, View):
         # A user without a role reads no organisation's figures: refused, not an empty page
         # whose filter would still name every subsidiary.
         require(selectors.may_open_cockpit(user))
-        exporting = request.GET.get("format") == "xlsx"
-        version, data_as_of = (0, None) if exporting else services.data_version()
-        # The run's number and its finish time: a run number alone repeats when the database
-        # is made anew while the cache (Redis) lives on, and would serve another database's page.
-        key = None if exporting else self.cache_key(request, today, (version, data_as_of))
-        body = cache.get(key) if key else None
-        if body is None:
-            context = self.context(request, today, exporting)
-            if exporting:
-                return self.export(context["cockpit"], context["projects"],
-                                   context["org_sections"])  # fmt: skip
-            context["data_as_of"] = data_as_of
-            body = render_to_string("dashboard/_cockpit_body.html", context, request=request)
-            cache.set(key, body, COCKPIT_CACHE_SECONDS)
-        failed = services.failed_runs() if is_admin(user) else []
-        return render(request, self.template_name, {"body": mark_safe(body), "failed_runs": failed})
-
-    @staticmethod
-    def cache_key(request, today: datetime.date, version) -> str:
-        """The rendered cockpit is the same for everyone with the same scope, filters, language
-        and day, until the next rollup run finishes (`version`): cache it under all of these."""
-        user = request.user
-        if sees_whole_group(user):
-            scope = "group"
-        elif is_subsidiary_user(user):
-            scope = user.organisation.path
-        else:
-            scope = f"user:{user.pk}"
-        params = sorted((k, v) for k, v in request.GET.items() if k in FILTER_PARAMS)
-        raw = repr((scope, params, get_language(), today.isoformat(), version))
-        return "dashboard:cockpit:" + hashlib.sha256(raw.encode()).hexdigest()
+        if request.GET.get("format") == "xlsx":
+            context = self.context(request, today, exporting=True)
+            return self.export(context["cockpit"], context["projects"], context["org_sections"])
+        # The version, the page and the navigation bar in one round trip to the cache. The page
+        # is kept under a key without the version and says which run it shows.
+        key, nav_key = cache_key("page", user, request.GET, today), pagecache.nav_key(request)
+        (version, data_as_of), found = services.data_version_and([key, nav_key])
+        page = found.get(key)
+        if page is None or page.version != (version, data_as_of):
+            context = self.context(request, today, exporting=False)
+            context["charts"]["map"]["points_url"] = (
+                reverse("dashboard:map") + f"?{self.query(context['cockpit'].filters, v=version)}"
+            )
+            context.update({"data_as_of": data_as_of, "csrf_token": pagecache.CSRF_SLOT,
+                            "messages": (), "nav_slot": mark_safe(pagecache.NAV_SLOT),
+                            "alert_slot": mark_safe(pagecache.ALERT_SLOT)})  # fmt: skip
+            status = 400 if context["form"].errors else 200
+            page = pagecache.CachedPage.build(
+                (version, data_as_of), status,
+                render_to_string(self.template_name, context, request=request),
+            )  # fmt: skip
+            cache.set(key, page, COCKPIT_CACHE_SECONDS)
+        return pagecache.respond(request, page, found.get(nav_key))
 
     def context(self, request, today: datetime.date, exporting: bool) -> dict[str, Any]:
         user = request.user
-        organisations = list(selectors.visible_subsidiaries(user))
-        years = selectors.years(user)
-        if today.year not in years:
-            years = sorted([today.year, *years], reverse=True)
-        own = organisations[0] if is_subsidiary_user(user) and len(organisations) == 1 else None
-        form = CockpitFilterForm(request.GET or None, years=years, organisations=organisations,
-                                 initial={"year": today.year,
-                                          "organisation": own.code if own else ""})  # fmt: skip
-        form.is_valid()  # a bad value is shown at its field; the others still apply
-        data = getattr(form, "cleaned_data", {})
-        filters = selectors.Filters(
-            year=data.get("year") or today.year,
-            organisation=form.organisations.get(data.get("organisation") or ""),
-            category=data.get("category") or "",
-            is_key=data.get("is_key"),
-        )
-        if filters.organisation is None and own:
-            # A subsidiary's staff open their own company's cockpit, with its project table.
-            filters = dataclasses.replace(filters, organisation=own)
-        cockpit = selectors.cockpit(user=user, filters=filters, as_of=today)
+        found = resolve(user, request.GET, today)
+        filters = found.filters
+        # The page loads the map's points apart (MapPointsView); the export has none.
+        cockpit = selectors.cockpit(user=user, filters=filters, as_of=today, with_map=False)
         limit = settings.PORTAL["EXPORT_MAX_ROWS"] if exporting else PROJECT_ROWS
         projects = (selectors.organisation_projects(user=user, filters=filters, limit=limit)
                     if filters.organisation else None)  # fmt: skip
         # The organisation-keyed providers (the campaign's indicators): called here, on a
         # render of the body, never on a cached page.
-        org_sections = selectors.org_figures(organisations=organisations, filters=filters,
+        org_sections = selectors.org_figures(organisations=found.organisations, filters=filters,
                                              as_of=today)  # fmt: skip
         if exporting:
             return {"cockpit": cockpit, "projects": projects, "org_sections": org_sections}
         return {
-            "form": form,
+            "form": found.form,
             "cockpit": cockpit,
             "projects": projects,
             "projects_cut": projects is not None and len(projects) == PROJECT_ROWS,
@@ -191,7 +174,9 @@ class CockpitView(LoginRequiredMixin, View):
             "query": self.query(filters),
             # A subsidiary's staff see only their company: no "Group" crumb leading back to it.
             "sees_group": sees_whole_group(user),
-        }
+            "wall_url": reverse("dashboard:wall") + (f"?{self.query(filters)}"
+                                                     if self.query(filters) else ""),
+        }  # fmt: skip
 
     @staticmethod
     def query(filters: selectors.Filters, **changes: Any) -> str:
@@ -225,12 +210,7 @@ class CockpitView(LoginRequiredMixin, View):
             "status": [{"key": key, "name": label, "value": count}
                        for key, label, count in selectors.rag_counts(cockpit.totals) if count],
             "map": {
-                # [lng, lat, colour, code, name, id]: hundreds of points, so no repeated keys.
-                "points": [[
-                    round(float(p["project__longitude"]), 5),
-                    round(float(p["project__latitude"]), 5), p["rag"], p["project__code"],
-                    p["project__name"], p["project_id"],
-                ] for p in cockpit.map_points],
+                # The points come apart (MapPointsView, `points_url`): half the page's bytes.
                 "url_template": reverse("dashboard:project", args=[0]).replace("/0/", "/{id}/")
                                 + f"?year={filters.year}",
                 "rag_names": {str(r.value): str(r.label) for r in Rag},
@@ -326,3 +306,92 @@ class ProjectCockpitView(LoginRequiredMixin, View):
                 {"year": year, "organisation": organisation.code}),
         }  # fmt: skip
         return render(request, "dashboard/project.html", context)
+
+
+WALL_POLL_SECONDS = 30  # the version check's interval: a new run shows within a minute
+WALL_PARAMS = ("poll",)
+
+
+class WallView(LoginRequiredMixin, View):
+    """The wall display (大屏模式) for a meeting room's screen: the cockpit of the same scope and
+    filters, full screen, dark, 16:9, no navigation. Its figures come as data (the API's
+    summary) and are drawn by static/dashboard/wall.js, which polls the small version endpoint
+    and fetches the figures again only when a rollup run has finished. `poll`: the version
+    check's interval in seconds (5 to 300; tests use a shorter one through `data-poll-ms`)."""
+
+    def get(self, request):
+        user, today = request.user, timezone.localdate()
+        require(selectors.may_open_cockpit(user))
+        found = resolve(user, request.GET, today, allowed=WALL_PARAMS)
+        errors = dict(found.errors)
+        poll = WALL_POLL_SECONDS
+        if "poll" in request.GET:
+            try:
+                poll = int(request.GET["poll"])
+            except ValueError:
+                poll = 0
+            if not 1 <= poll <= 300:
+                errors["poll"] = [_("Enter a whole number of seconds from 1 to 300.")]
+        if errors:
+            return render(request, "dashboard/wall_refused.html", {"errors": errors}, status=400)
+        version, data_as_of = services.data_version()
+        cockpit = selectors.cockpit(user=user, filters=found.filters, as_of=today, with_map=False)
+        summary = payload.summary(cockpit, cards=CockpitView.function_cards(cockpit),
+                                  version=version, data_as_of=data_as_of)  # fmt: skip
+        query = CockpitView.query(found.filters)
+        context = {
+            "cockpit": cockpit,
+            "filters": found.filters,
+            "data": {"summary": summary, "labels": self.labels()},
+            "api_url": reverse("api-cockpit") + (f"?{query}" if query else ""),
+            "version_url": reverse("api-cockpit-version"),
+            "cockpit_url": reverse("dashboard:cockpit") + (f"?{query}" if query else ""),
+            "poll_ms": poll * 1000,
+            "sees_group": sees_whole_group(user),
+        }
+        return render(request, "dashboard/wall.html", context)
+
+    @staticmethod
+    def labels() -> dict[str, Any]:
+        return {
+            **_chart_labels(),
+            "yi": _("100m yuan"),
+            "months": [_("M%(month)d") % {"month": m} for m in range(1, 13)],
+            "rag": {str(r.value): str(r.label) for r in Rag},
+            "red_total": _("projects in red or orange, worst first"),
+            "no_red": _("No project is in red or orange."),
+            "at_this_pace": _("At this pace: %(pct)s of plan"),
+        }
+
+
+def map_point_rows(points: list[dict]) -> list[list]:
+    """[lng, lat, colour, code, name, id]: hundreds of points, so no repeated keys."""
+    return [[round(float(p["project__longitude"]), 5), round(float(p["project__latitude"]), 5),
+             p["rag"], p["project__code"], p["project__name"], p["project_id"]]
+            for p in points]  # fmt: skip
+
+
+@method_decorator(gzip_page, name="dispatch")
+class MapPointsView(LoginRequiredMixin, View):
+    """The cockpit map's points, as JSON, for the page's scope and filters: loaded by
+    static/dashboard/cockpit.js after the page, cached like it. `v`, the rollup run the page was
+    rendered from, makes the address change with every run, so a browser may keep it."""
+
+    def get(self, request):
+        user, today = request.user, timezone.localdate()
+        require(selectors.may_open_cockpit(user))
+        found = resolve(user, request.GET, today, allowed=("v",))
+        if found.errors:
+            return JsonResponse({"errors": found.errors}, status=400)
+        version = services.data_version()
+        key = cache_key("map", user, request.GET, today, version)
+        body = cache.get(key)
+        if body is None:
+            points = selectors.map_points(user=user, filters=found.filters)
+            body = json.dumps({"points": map_point_rows(points)}, ensure_ascii=False,
+                              separators=(",", ":"))  # fmt: skip
+            cache.set(key, body, COCKPIT_CACHE_SECONDS)
+        response = HttpResponse(body, content_type="application/json")
+        if request.GET.get("v") == str(version[0]):
+            response["Cache-Control"] = "private, max-age=3600"
+        return response

@@ -98,6 +98,16 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# The cockpit's reads (page, API, wall display) go through the `replica` alias: a read replica
+# when DATABASE_REPLICA_URL is set, else the primary's own settings (tests, SQLite). Its tests use
+# the primary's test database (MIRROR). Rollups always write to the primary (dashboard/db.py).
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+DATABASES["replica"] = (
+    {**env.db_url_config(DATABASE_REPLICA_URL), "CONN_HEALTH_CHECKS": True,
+     "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"]}
+    if DATABASE_REPLICA_URL else {**DATABASES["default"]}
+)  # fmt: skip
+DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"
@@ -144,12 +154,46 @@ STORAGES = {
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
+    # Attachments (portal.files): never served by a public URL (no MEDIA_URL route); only
+    # files:download streams one, to those who may see its record. A folder under MEDIA_ROOT by
+    # default (docker-compose mounts the `media` volume there); any S3-compatible store (MinIO,
+    # Aliyun OSS, Tencent COS, AWS) when PORTAL_ATTACHMENTS_S3_BUCKET is set. Decision 0029.
+    "attachments": {
+        "BACKEND": "portal.files.PrivateStorage",
+        "OPTIONS": {"location": Path(str(MEDIA_ROOT)) / "attachments"},
+    },
 }
+if env.str("PORTAL_ATTACHMENTS_S3_BUCKET", default=""):
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("PORTAL_ATTACHMENTS_S3_BUCKET"),
+            # Empty: AWS itself; else the store's address, e.g. http://minio:9000.
+            "endpoint_url": env.str("PORTAL_ATTACHMENTS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("PORTAL_ATTACHMENTS_S3_REGION", default="") or None,
+            # Empty keys: boto3's own chain (AWS_ACCESS_KEY_ID..., an instance role).
+            "access_key": env.str("PORTAL_ATTACHMENTS_S3_ACCESS_KEY", default="") or None,
+            "secret_key": env.str("PORTAL_ATTACHMENTS_S3_SECRET_KEY", default="") or None,
+            "location": env.str("PORTAL_ATTACHMENTS_S3_PREFIX", default="attachments"),
+            # "path" for MinIO and most self-hosted stores; empty: boto3 decides.
+            "addressing_style": env.str("PORTAL_ATTACHMENTS_S3_ADDRESSING", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # Upload limits: requests and in-memory files stay small; Excel batches are checked again by size.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+# File parts: portal.files.UploadLimitHandler comes first and refuses what passes
+# PORTAL["UPLOAD_MAX_BYTES"] (a body above UPLOAD_MAX_REQUEST_BYTES is not even read).
+FILE_UPLOAD_HANDLERS = [
+    "portal.files.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Security. Production defaults; a plain-HTTP deployment (docker-compose on localhost) turns the
 # HTTPS-only ones off through the environment.
@@ -267,6 +311,9 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "reporting.choices.ReportStatus",
         "ItemStatusEnum": "reporting.choices.ItemStatus",
         "CoordinationStatusEnum": "reporting.choices.CoordinationStatus",
+        "DesignChangeKindEnum": "design.choices.ChangeKind",
+        "DesignChangeStatusEnum": "design.choices.ChangeStatus",
+        "PermitStatusEnum": "preliminary.choices.PermitStatus",
     },
 }
 
@@ -279,11 +326,10 @@ LOGGING = {
 }
 
 # Business numbers the portal uses in more than one place live in one place: here, overridable
-# from the environment. Amounts are yuan.
+# from the environment. Amounts are yuan. The function apps' legal and house thresholds (the
+# approval path by size, the design-change tiers) are edited by administrators instead: each
+# app's one row of `portal.thresholds.Thresholds` (Permit rules, Design rules in the admin).
 PORTAL = {
-    # Size thresholds that decide a project's approval path (DOMAIN.md section 1).
-    "PROPOSAL_REQUIRED_FROM": env.int("PORTAL_PROPOSAL_REQUIRED_FROM", default=50_000_000),
-    "FEASIBILITY_REQUIRED_FROM": env.int("PORTAL_FEASIBILITY_REQUIRED_FROM", default=15_000_000),
     "LIST_PAGE_SIZE": env.int("PORTAL_LIST_PAGE_SIZE", default=25),
     # Progress reporting (DOMAIN.md section 5): due dates, reminders, Excel batches.
     "REPORT_DUE_DAYS_MONTH": env.int("PORTAL_REPORT_DUE_DAYS_MONTH", default=5),
@@ -303,6 +349,10 @@ PORTAL = {
     # and an Excel cell may carry (portal.limits).
     "TEXT_MAX_LENGTH": env.int("PORTAL_TEXT_MAX_LENGTH", default=5000),
     "EXPORT_MAX_ROWS": env.int("PORTAL_EXPORT_MAX_ROWS", default=50_000),
+    # Attachments (portal.files): the most bytes one file may have, and the longest request
+    # body with a file that is read at all (the file plus its form's fields; one file a request).
+    "UPLOAD_MAX_BYTES": env.int("PORTAL_UPLOAD_MAX_BYTES", default=20 * 2**20),
+    "UPLOAD_MAX_REQUEST_BYTES": env.int("PORTAL_UPLOAD_MAX_REQUEST_BYTES", default=0) or None,
     # The cockpit's red/amber/green rules (DOMAIN.md section 5), every limit in this one place;
     # dashboard/rules.py reads them. Points are percentage points; days are calendar days.
     "RAG": {
@@ -335,6 +385,8 @@ PORTAL = {
     "ROLLUP_STALE_MINUTES": env.int("PORTAL_ROLLUP_STALE_MINUTES", default=30),
     "COCKPIT_RED_LIST": env.int("PORTAL_COCKPIT_RED_LIST", default=30),
     "COCKPIT_MAP_POINTS": env.int("PORTAL_COCKPIT_MAP_POINTS", default=500),
+    # The database alias the cockpit reads: `replica` once DATABASE_REPLICA_URL names one.
+    "COCKPIT_DATABASE": "replica" if DATABASE_REPLICA_URL else "default",
     # The outlines drawn under the cockpit's map: a GeoJSON of static files (district polygons
     # with a "name", and lines such as a river); the demo city's by default, drawn by
     # scripts/make_demo_districts.py. Empty for none.

@@ -5,7 +5,8 @@
  *   - containers <div class="cockpit-chart" id="chart-subsidiary|chart-monthly|chart-status|chart-map">,
  *     any of which may be missing;
  *   - the data as {{ charts|json_script:"cockpit-charts" }}: amounts in 万元 and every visible
- *     string already translated on the server (labels.*, names, months, rag_names).
+ *     string already translated on the server (labels.*, names, months, rag_names); the map's
+ *     points inline (map.points) or at map.points_url (the cockpit's page loads them apart).
  * A chart is drawn when its container and its key in the data are both there; if its data is
  * empty it shows labels.no_data instead. This file holds no user-visible text of its own.
  *
@@ -356,7 +357,17 @@
     if (data.by_subsidiary) init('chart-subsidiary', subsidiaryChart(data.by_subsidiary, labels));
     if (data.monthly) init('chart-monthly', monthlyChart(data.monthly, labels));
     if (data.status) init('chart-status', statusChart(data.status, labels));
-    if (data.map) init('chart-map', mapChart(data.map, labels));
+    if (data.map && !data.map.points && data.map.points_url) {
+      // The points come apart (they are half of the page's bytes), cached with the run.
+      fetch(data.map.points_url, { credentials: 'same-origin' }).then(function (response) {
+        return response.ok ? response.json() : { points: [] };
+      }).catch(function () { return { points: [] }; }).then(function (found) {
+        data.map.points = found.points || [];
+        init('chart-map', mapChart(data.map, labels));
+      });
+    } else if (data.map) {
+      init('chart-map', mapChart(data.map, labels));
+    }
 
     let timer = null;
     window.addEventListener('resize', function () {

@@ -6,9 +6,16 @@ from decimal import Decimal
 
 import pytest
 
+from dashboard import services
 from reporting.choices import ReportStatus
 from reporting.models import ReportProblem
-from tests.factories import ProgressReportFactory, ProjectFactory, ReportingPeriodFactory
+from tests.factories import (
+    AnnualPlanFactory,
+    MilestoneFactory,
+    ProgressReportFactory,
+    ProjectFactory,
+    ReportingPeriodFactory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,3 +103,47 @@ def test_a_long_responsible_unit_wraps_in_its_cell(page, login, reports):
     page.goto(reports["accepted"].get_absolute_url())
     cell = page.locator("td", has_text=LONG_UNIT).bounding_box()
     assert cell["width"] < PHONE["width"] / 2
+
+
+@pytest.fixture
+def cockpit(orgs, personas):
+    """A rolled-up group: a long-named red project of infra and a project of housing."""
+    today = datetime.date.today()
+    late = ProjectFactory(owner=orgs["infra"], code="JC-2026-009", name=LONG_NAME, is_key=True,
+                          actual_start=datetime.date(2025, 3, 1),
+                          latitude=Decimal("24.48"), longitude=Decimal("118.08"))  # fmt: skip
+    MilestoneFactory(project=late, name="主线桥梁合龙" * 4,
+                     deadline=today - datetime.timedelta(days=20))  # fmt: skip
+    fine = ProjectFactory(owner=orgs["housing"], code="BZ-2026-002", name="望江保障性住房项目",
+                          actual_start=datetime.date(2025, 3, 1),
+                          latitude=Decimal("24.50"), longitude=Decimal("118.10"))  # fmt: skip
+    period = ReportingPeriodFactory(year=today.year, month=1)
+    for project, plan in ((late, "100000000"), (fine, "10000000")):
+        AnnualPlanFactory(project=project, year=today.year, planned_investment=Decimal(plan))
+        ProgressReportFactory(project=project, period=period, investment=Decimal("1000000"),
+                              status="accepted")  # fmt: skip
+    services.rollup_full()
+    return late
+
+
+def test_the_cockpit_and_its_drill_down_fit_a_phone(page, login, cockpit):
+    page.set_viewport_size(PHONE)
+    login("leader")
+    for path in ["/dashboard/", "/dashboard/?organisation=infra",
+                 f"/dashboard/projects/{cockpit.pk}/"]:  # fmt: skip
+        fits(page, path)
+        # The charts drew at the phone's width, and the cards stack one or two a row.
+        page.wait_for_selector(".cockpit-chart svg")
+        for box in page.locator(".cockpit-chart svg").all():
+            assert box.bounding_box()["width"] <= PHONE["width"]
+    page.goto("/dashboard/")
+    cards = page.get_by_test_id("kpi-cards").locator(".kpi-card")
+    assert cards.first.bounding_box()["width"] <= PHONE["width"] / 2
+    # The tables scroll in their own box rather than widening the page.
+    red_list = page.get_by_test_id("red-list")
+    assert red_list.locator("xpath=..").get_attribute("class") == "table-responsive"
+    # Turning the phone redraws the charts at the new width.
+    page.set_viewport_size({"width": 844, "height": 390})
+    page.wait_for_timeout(400)
+    width = page.locator("#chart-monthly svg").bounding_box()["width"]
+    assert width > PHONE["width"]

@@ -1,0 +1,107 @@
+"""The cockpit's whole page from the cache, with its personal parts filled in per request.
+
+A page is rendered once per scope, filters, language, day and rollup run (dashboard.scope) with
+slots where it is personal: the navigation bar, the alerts and the CSRF token. They all sit in
+its first few kilobytes, so the page is kept in two parts: the `head` with the slots, and the
+`tail`, the cockpit itself, compressed once when it is cached. A request fills the head's slots,
+compresses that small head, and sends it followed by the tail's compressed bytes: one gzip
+stream whose two parts were compressed apart (each part's deflate data stands alone after a
+full flush, as parallel gzip tools do), so a cached render compresses a few kilobytes instead of
+the whole page. docs/decisions/0033 says why compressing the page is safe (BREACH).
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
+from django.utils.regex_helper import _lazy_re_compile
+from django.utils.translation import get_language
+
+from portal.access import is_admin
+
+NAV_SLOT = "<!--cockpit:navbar-->"
+ALERT_SLOT = "<!--cockpit:alerts-->"
+CSRF_SLOT = "cockpit-csrf-slot"
+# The navigation bar of one user on one page, reused this long: its inbox badge and bell may lag
+# a change by as much on the cockpit (the other pages render it afresh).
+NAV_CACHE_SECONDS = 15
+LEVEL = 6
+accepts_gzip = _lazy_re_compile(r"\bgzip\b")
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    version: tuple  # the rollup run it shows (number, finish time)
+    status: int
+    head: str  # with the slots
+    tail: bytes  # UTF-8, no slot in it
+    tail_deflated: bytes  # raw deflate of `tail`, final block included
+
+    @classmethod
+    def build(cls, version: tuple, status: int, page: str) -> CachedPage:
+        cut = page.index(ALERT_SLOT) + len(ALERT_SLOT)
+        head, tail = page[:cut], page[cut:].encode()
+        if any(slot in page[cut:] for slot in (NAV_SLOT, ALERT_SLOT, CSRF_SLOT)):
+            head, tail = page, b""  # a slot below the cut: keep the page whole
+        compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+        deflated = compressor.compress(tail) + compressor.flush(zlib.Z_FINISH)
+        return cls(version, status, head, tail, deflated)
+
+
+def nav_key(request) -> str:
+    return f"dashboard:nav:{request.user.pk}:{get_language()}:{request.get_full_path()}"
+
+
+def personal_head(request, head: str, nav: str | None) -> tuple[str, str | None]:
+    """The head with this request's navigation bar, alerts and CSRF token; and the navigation
+    bar to cache when it was rendered now."""
+    rendered = None
+    if nav is None:
+        nav = rendered = render_to_string("portal/_navbar.html", request=request)
+    messages = list(get_messages(request))
+    failed = []
+    if is_admin(request.user):
+        from dashboard.services import failed_runs
+
+        failed = failed_runs()
+    alerts = ""
+    if messages or failed:
+        alerts = render_to_string("dashboard/_alerts.html",
+                                  {"failed_runs": failed, "messages": messages})  # fmt: skip
+    # get_token: this response's own mask of the user's CSRF secret (and the cookie, if new).
+    head = (head.replace(NAV_SLOT, nav, 1).replace(ALERT_SLOT, alerts, 1)
+            .replace(CSRF_SLOT, get_token(request)))  # fmt: skip
+    return head, rendered
+
+
+def respond(request, page: CachedPage, nav: str | None) -> HttpResponse:
+    head, rendered = personal_head(request, page.head, nav)
+    if rendered is not None:
+        cache.set(nav_key(request), rendered, NAV_CACHE_SECONDS)
+    head_bytes = head.encode()
+    if not accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+        response = HttpResponse(head_bytes + page.tail, status=page.status)
+    else:
+        compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+        if page.tail:
+            deflated = compressor.compress(head_bytes) + compressor.flush(zlib.Z_FULL_FLUSH)
+            deflated += page.tail_deflated
+        else:
+            deflated = compressor.compress(head_bytes) + compressor.flush(zlib.Z_FINISH)
+        crc = zlib.crc32(page.tail, zlib.crc32(head_bytes))
+        size = (len(head_bytes) + len(page.tail)) & 0xFFFFFFFF
+        body = _GZIP_HEADER + deflated + struct.pack("<II", crc, size)
+        response = HttpResponse(body, status=page.status)
+        response["Content-Encoding"] = "gzip"
+    response["Content-Length"] = str(len(response.content))
+    patch_vary_headers(response, ("Accept-Encoding",))
+    return response
