@@ -8,6 +8,7 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from portal import (
+            backends,
             checks,  # noqa: F401  (registers the system checks)
             history,
             inbox,
@@ -15,6 +16,7 @@ class PortalConfig(AppConfig):
         from portal.navigation import NavEntry, register
 
         history.connect()  # a save that changes nothing leaves no history row
+        backends.connect()  # the signed-in user's cached row is dropped when it changes
 
         # The one inbox (portal.inbox) the apps' sources fill; its badge is cached per user.
         register(NavEntry(key="inbox", label=_("My inbox"), url_name="inbox", icon="bi-inbox",

@@ -227,7 +227,7 @@ def test_the_board_and_the_api_list_cost_the_same_for_more_rows(
     client.get(BOARD)  # warm the thresholds' cache, the inbox badge and the bell
     # count, page (items with project, owner and type, and the "still needed" flag), the
     # owner and type choices of the filter.
-    with django_assert_num_queries(kit.queries(count=1, page=1, owners=1, types=1)):
+    with django_assert_num_queries(kit.queries(count=1, page=1, owners=1, types=1, warm=True)):
         response = client.get(BOARD)
     assert response.context["paginator"].count == 12 * count
     api = api_for("officer")
@@ -249,12 +249,14 @@ def test_the_checklist_and_the_item_cost_a_fixed_number_of_queries(
     client.get(url)
     # project with its owner, items with their types, the types' prerequisites, the catalogue
     # for the size rule.
-    with django_assert_num_queries(kit.queries(project=1, items=1, prerequisites=1, catalogue=1)):
+    with django_assert_num_queries(
+        kit.queries(project=1, items=1, prerequisites=1, catalogue=1, warm=True)
+    ):
         client.get(url)
     client.get(item.get_absolute_url())
     # item (with project, owner, type, recorder, "still needed"), events, prerequisites (the
     # open ones are read only for a submitted item), history, the scans.
     with django_assert_num_queries(
-        kit.queries(item=1, events=1, prerequisites=1, history=1, scans=1)
+        kit.queries(item=1, events=1, prerequisites=1, history=1, scans=1, warm=True)
     ):
         client.get(item.get_absolute_url())

@@ -1,0 +1,57 @@
+"""The signed-in user's row comes from the cache after the first request (portal.backends):
+what changes the user, or their organisation, is seen on the very next request."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from portal.choices import Role
+
+HOME = reverse("home")
+PROJECTS = reverse("projects:list")
+
+
+def test_the_user_is_read_once_then_from_the_cache(client_for):
+    client = client_for("reporter")
+    client.get(PROJECTS)
+    with CaptureQueriesContext(connection) as warm:
+        client.get(PROJECTS)
+    assert not [q for q in warm.captured_queries if 'FROM "portal_user"' in q["sql"]
+                and '"portal_user"."id" =' in q["sql"] and "LIMIT 1" in q["sql"]]  # fmt: skip
+
+
+def test_a_deactivated_user_is_signed_out_on_the_next_request(client_for, personas):
+    client = client_for("reporter")
+    assert client.get(PROJECTS).status_code == 200
+    user = personas["reporter"]
+    user.is_active = False
+    user.save()
+    response = client.get(PROJECTS)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_changed_password_ends_the_other_sessions(client_for, personas):
+    client = client_for("reporter")
+    assert client.get(PROJECTS).status_code == 200
+    user = personas["reporter"]
+    user.set_password("a-new-long-passphrase-2026")
+    user.save()
+    assert client.get(PROJECTS).status_code == 302
+
+
+def test_a_role_change_takes_effect_on_the_next_request(client_for, personas):
+    client = client_for("reporter")
+    assert client.get(reverse("projects:create")).status_code == 403
+    user = personas["reporter"]
+    user.role = Role.MANAGER
+    user.save()
+    assert client.get(reverse("projects:create")).status_code == 200
+
+
+def test_an_organisation_change_reaches_its_signed_in_users(client_for, personas, orgs):
+    client = client_for("reporter")
+    client.get(PROJECTS)
+    infra = orgs["infra"]
+    infra.name = "城市基础设施建设公司"
+    infra.save()
+    assert client.get(HOME).wsgi_request.user.organisation.name == "城市基础设施建设公司"
