@@ -608,8 +608,10 @@ def login(port: int) -> dict:
     keep(set_cookies)
     if status != 302 or "sessionid" not in cookies:
         raise RuntimeError(f"logging in as {DEMO_USER} failed ({status})")
-    # What a browser sends back: the session and the CSRF cookie.
-    return {k: v for k, v in cookies.items() if k in ("sessionid", "csrftoken")}
+    # A first visit to the cockpit, which leaves its hint (dashboard.pagecache.HINT_COOKIE).
+    keep(request(port, "GET", COCKPIT_PATH, cookies=cookies)[3])
+    # What a browser sends back to the cockpit: the session, the CSRF cookie and the hint.
+    return {k: v for k, v in cookies.items() if k in ("sessionid", "csrftoken", "pmc_cockpit")}
 
 
 def load(port: int, path: str, cookies: dict | None, *, clients: int, warmup: float,

@@ -16,11 +16,13 @@ import struct
 import zlib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.messages import get_messages
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.regex_helper import _lazy_re_compile
 from django.utils.translation import get_language
@@ -57,8 +59,69 @@ class CachedPage:
         return cls(version, status, head, tail, deflated)
 
 
-def nav_key(request) -> str:
-    return f"dashboard:nav:{request.user.pk}:{get_language()}:{request.get_full_path()}"
+def nav_key(request, user_id=None) -> str:
+    user_id = request.user.pk if user_id is None else user_id
+    return f"dashboard:nav:{user_id}:{get_language()}:{request.get_full_path()}"
+
+
+# --- one round trip for the whole cached page ---------------------------------------------------
+#
+# A cached cockpit request reads the session, then the signed-in user's row, then the version,
+# the page and the navigation bar: three round trips to the cache, each waiting for the one
+# before (the user's id is in the session; the page's key needs the user's scope). A browser
+# that was shown the cockpit keeps a hint of who it showed it to (HINT_COOKIE: the user's id and
+# scope name), so that the next request reads all five in one trip. The hint is never trusted:
+# the session alone says who is signed in (Django checks its hash against the row as always),
+# and the page is used only when the key computed from the signed-in user's own scope is the
+# one the hint pointed at. A wrong, stale or forged hint costs the ordinary trips, nothing else.
+
+HINT_COOKIE = "pmc_cockpit"
+_HINT = _lazy_re_compile(r"(\d{1,12}):([\w:/.-]{1,200})")
+
+
+@dataclass(frozen=True)
+class Prefetch:
+    page_key: str
+    nav_key: str
+    found: dict  # the version, the page and the navigation bar that were there
+
+
+def prefetch(request, today) -> Prefetch | None:
+    """Read the session, the hinted user's row, the version, the page and the navigation bar
+    in one round trip, and sign the request's user in from them (see above)."""
+    from django.contrib.sessions.backends.cached_db import SessionStore
+
+    from dashboard.scope import scope_cache_key
+    from dashboard.services import VERSION_KEY
+    from portal.backends import prefetched, user_cache_key
+
+    hint = _HINT.fullmatch(request.COOKIES.get(HINT_COOKIE, ""))
+    session = getattr(request, "session", None)
+    if (hint is None or not isinstance(session, SessionStore)
+            or settings.SESSION_CACHE_ALIAS != DEFAULT_CACHE_ALIAS
+            or session.session_key is None or hasattr(session, "_session_cache")):  # fmt: skip
+        return None
+    user_id, scope = int(hint[1]), hint[2]
+    page_key = scope_cache_key("page", scope, request.GET, today)
+    user_nav_key = nav_key(request, user_id)
+    keys = [session.cache_key, user_cache_key(user_id), VERSION_KEY, page_key, user_nav_key]
+    found = cache.get_many(keys)
+    data = found.pop(session.cache_key, None)
+    if data is not None:
+        session._session_cache = data  # what cached_db's load() would have read
+    with prefetched(user_id, found.pop(user_cache_key(user_id), None)):
+        request.user.is_authenticated  # noqa: B018 - Django's get_user, now
+    return Prefetch(page_key, user_nav_key, found)
+
+
+def leave_hint(request, response, scope: str) -> None:
+    """The hint for this browser's next cockpit request (`scope`: the signed-in user's
+    `scope_name`), when it has not got it already."""
+    value = f"{request.user.pk}:{scope}"
+    if request.COOKIES.get(HINT_COOKIE) != value and _HINT.fullmatch(value):
+        response.set_cookie(HINT_COOKIE, value, max_age=settings.SESSION_COOKIE_AGE,
+                            path=reverse("dashboard:cockpit"), httponly=True, samesite="Lax",
+                            secure=settings.SESSION_COOKIE_SECURE)  # fmt: skip
 
 
 def personal_head(request, head: str, nav: str | None) -> tuple[str, str | None]:

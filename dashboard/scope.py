@@ -91,7 +91,13 @@ def cache_key(kind: str, user: User, params: Mapping[str, str], today: datetime.
     that lived on), or in the entry, checked on reading (the page, the API: one round trip for
     the version and the entry). Only shared values: no process's own state, so any web process
     may serve any key."""
+    return scope_cache_key(kind, scope_name(user), params, today, version, *extra)
+
+
+def scope_cache_key(kind: str, scope: str, params: Mapping[str, str], today: datetime.date,
+                    version=None, *extra) -> str:  # fmt: skip
+    """`cache_key` for a scope named by `scope_name`."""
     filters = sorted((k, params[k]) for k in FILTER_PARAMS if k in params)
-    raw = repr((CACHE_FORMAT, kind, scope_name(user), filters, get_language(),
-                today.isoformat(), version, extra))  # fmt: skip
+    raw = repr((CACHE_FORMAT, kind, scope, filters, get_language(), today.isoformat(), version,
+                extra))  # fmt: skip
     return f"dashboard:{kind}:" + hashlib.sha256(raw.encode()).hexdigest()

@@ -220,9 +220,11 @@ def data_version() -> tuple[int, datetime.datetime | None]:
     return found
 
 
-def data_version_and(keys: list[str]) -> tuple[tuple[int, datetime.datetime | None], dict]:
-    """`data_version()` and these cache entries, in one round trip to the cache."""
-    found = cache.get_many([VERSION_KEY, *keys])
+def data_version_and(keys: list[str], found: dict | None = None,
+                     ) -> tuple[tuple[int, datetime.datetime | None], dict]:  # fmt: skip
+    """`data_version()` and these cache entries, in one round trip to the cache (`found`: the
+    entries already read with the version, by a caller that read more in the same trip)."""
+    found = cache.get_many([VERSION_KEY, *keys]) if found is None else found
     version = found.pop(VERSION_KEY, None)
     if version is None:
         version = _data_version_from_db()

@@ -17,11 +17,13 @@ admin.site.site_header = "项目管理中心门户 · PMC Portal"
 admin.site.site_title = "PMC Portal"
 
 api_v1 = [
+    # The cockpit's endpoints first: the most called, and matched before the routers' patterns
+    # (each router tries a dozen patterns, with format suffixes, before giving up).
+    path("", include("dashboard.api_urls")),
     path("", include("projects.api_urls")),
     path("", include("reporting.api_urls")),
     path("", include("preliminary.api_urls")),
     path("", include("design.api_urls")),
-    path("", include("dashboard.api_urls")),
     path("", include("portal.notification_api")),
     path("auth/token/", obtain_token, name="api-token"),
 ]

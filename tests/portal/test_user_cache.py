@@ -55,3 +55,61 @@ def test_an_organisation_change_reaches_its_signed_in_users(client_for, personas
     infra.name = "城市基础设施建设公司"
     infra.save()
     assert client.get(HOME).wsgi_request.user.organisation.name == "城市基础设施建设公司"
+
+
+# --- the API's token: its user from the cache, on the same terms ------------------------------
+
+API_PROJECTS = "/api/v1/projects/"
+
+
+def token_client(user):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    token, _created = Token.objects.get_or_create(user=user)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return api, token
+
+
+def test_a_token_call_reads_its_user_once_then_from_the_cache(personas):
+    api, _token = token_client(personas["reporter"])
+    assert api.get(API_PROJECTS).status_code == 200
+    with CaptureQueriesContext(connection) as warm:
+        assert api.get(API_PROJECTS).status_code == 200
+    assert not [q for q in warm.captured_queries if "authtoken_token" in q["sql"]]
+
+
+def test_a_deleted_token_is_refused_on_the_next_call(personas):
+    api, token = token_client(personas["reporter"])
+    assert api.get(API_PROJECTS).status_code == 200
+    token.delete()
+    refused = api.get(API_PROJECTS)
+    assert refused.status_code == 401 and "WWW-Authenticate" in refused
+
+
+def test_a_deactivated_users_token_is_refused_on_the_next_call(personas):
+    api, _token = token_client(personas["reporter"])
+    assert api.get(API_PROJECTS).status_code == 200
+    user = personas["reporter"]
+    user.is_active = False
+    user.save()
+    assert api.get(API_PROJECTS).status_code == 401
+
+
+def test_a_role_change_reaches_the_tokens_next_call(personas):
+    user = personas["leader"]
+    api, _token = token_client(user)
+    assert api.get("/api/v1/cockpit/").status_code == 200
+    user.role = ""  # no role: the cockpit is refused
+    user.save()
+    assert api.get("/api/v1/cockpit/").status_code == 403
+
+
+def test_an_unknown_token_is_refused_without_being_cached(personas):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert api.get(API_PROJECTS).status_code == 401
+    assert api.get(API_PROJECTS).status_code == 401

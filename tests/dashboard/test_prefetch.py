@@ -1,0 +1,115 @@
+"""A cached cockpit request reads everything it needs from the cache in one round trip when the
+browser brings the page's hint (dashboard.pagecache.prefetch), and the hint is never trusted:
+the session says who is signed in, and the signed-in user's own scope says which page."""
+
+import pytest
+from django.core.cache import caches
+from django.urls import reverse
+
+from dashboard import services
+from dashboard.pagecache import HINT_COOKIE
+from portal.choices import Role
+
+COCKPIT = reverse("dashboard:cockpit")
+READS = ("get", "get_many", "add", "incr", "set", "set_many", "has_key")
+
+
+@pytest.fixture
+def rolled_up(group, today):
+    services.rollup_full(today)
+    return group
+
+
+@pytest.fixture
+def trips(monkeypatch):
+    """The calls the next requests make to the cache (sessions and pages share it); a call
+    within a call (the local cache's get_many calls get) is not another trip."""
+    backend = caches["default"]
+    calls, depth = [], [0]
+    for name in READS:
+        original = getattr(backend, name)
+
+        def counted(*args, _name=name, _original=original, **kwargs):
+            if not depth[0]:
+                calls.append(_name)
+            depth[0] += 1
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        monkeypatch.setattr(backend, name, counted)
+    return calls
+
+
+def test_the_cockpit_leaves_a_hint_of_its_user_and_scope(client, personas, rolled_up):
+    client.force_login(personas["manager"])
+    response = client.get(COCKPIT)
+    cookie = response.cookies[HINT_COOKIE]
+    assert cookie.value == f"{personas['manager'].pk}:{personas['manager'].organisation.path}"
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie["path"] == COCKPIT
+    # Sent once: the next answer does not set it again.
+    assert HINT_COOKIE not in client.get(COCKPIT).cookies
+
+
+def test_with_the_hint_a_cached_page_is_one_round_trip(client, personas, rolled_up, trips):
+    client.force_login(personas["leader"])
+    first = client.get(COCKPIT).content  # renders, caches, leaves the hint
+    client.get(COCKPIT)  # caches the navigation bar
+    trips.clear()
+    again = client.get(COCKPIT)
+    assert trips == ["get_many"]
+    assert again.content.split(b"<main", 1)[1] == first.split(b"<main", 1)[1]
+    # Without the hint: the session, the user's row, then the version, page and bar.
+    del client.cookies[HINT_COOKIE]
+    trips.clear()
+    assert client.get(COCKPIT).status_code == 200
+    assert trips == ["get", "get", "get_many"]
+
+
+def test_a_forged_hint_reads_nobody_elses_page(client, personas, rolled_up):
+    leader = personas["leader"]
+    client.force_login(leader)
+    group_page = client.get(COCKPIT).content.decode()
+    assert "保障房公司" in group_page or "BZ-" in group_page  # the group's page names housing
+    # A housing reporter claims to be the leader, with the group's scope.
+    client.force_login(personas["reporter2"])
+    client.cookies[HINT_COOKIE] = f"{leader.pk}:group"
+    response = client.get(COCKPIT)
+    assert response.wsgi_request.user == personas["reporter2"]
+    page = response.content.decode()
+    assert "JC-" not in page  # no project of the infrastructure company
+    assert page.split("<main", 1)[1] != group_page.split("<main", 1)[1]
+    # Its own hint replaces the forged one.
+    assert response.cookies[HINT_COOKIE].value.startswith(f"{personas['reporter2'].pk}:")
+
+
+@pytest.mark.parametrize("value", ["", "x", "1:", ":group", "1:a b", "1:" + "a" * 300, "1;2:x"])
+def test_a_malformed_hint_is_ignored(client, personas, rolled_up, value):
+    client.force_login(personas["leader"])
+    client.cookies[HINT_COOKIE] = value
+    assert client.get(COCKPIT).status_code == 200
+
+
+def test_a_stale_hint_after_a_role_change_shows_the_new_scope(client, personas, rolled_up):
+    user = personas["manager"]  # the infrastructure company's manager
+    client.force_login(user)
+    client.get(COCKPIT)
+    client.get(COCKPIT)  # cached, with the hint of the company's scope
+    user.role = Role.LEADER
+    user.organisation = personas["leader"].organisation
+    user.save()
+    response = client.get(COCKPIT)
+    assert response.wsgi_request.user.role == Role.LEADER
+    assert response.cookies[HINT_COOKIE].value == f"{user.pk}:group"
+    assert "BZ-" in response.content.decode() or "保障房公司" in response.content.decode()
+
+
+def test_a_deactivated_user_with_the_hint_is_signed_out(client, personas, rolled_up):
+    user = personas["manager"]
+    client.force_login(user)
+    client.get(COCKPIT)
+    user.is_active = False
+    user.save()
+    response = client.get(COCKPIT)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
