@@ -113,3 +113,23 @@ def test_a_deactivated_user_with_the_hint_is_signed_out(client, personas, rolled
     user.save()
     response = client.get(COCKPIT)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_navigation_bar_cached_for_another_session_carries_this_sessions_token(
+    personas, rolled_up
+):
+    """The bar is cached per user for a few seconds: its forms (log out, language) must still
+    post with the token of the session that reads it."""
+    import re
+
+    from django.test import Client
+
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    for browser in (first, second):
+        browser.force_login(personas["leader"])
+    first.get(COCKPIT)
+    first.get(COCKPIT)  # the bar is cached now
+    page = second.get(COCKPIT).content.decode()
+    form = page.split('action="/accounts/logout/"', 1)[1]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
+    assert second.post("/accounts/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
