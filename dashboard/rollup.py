@@ -100,7 +100,9 @@ def _project_years(ids: Sequence[int] | None, today: datetime.date) -> None:
     a_scope, a_params = _in("a.project_id", ids)
     p_scope, p_params = _in("p.id", ids)
     # Sums in whole fen (cents) as integers: exact, and PostgreSQL adds integers far faster
-    # than numerics (a cast to BIGINT rounds there; SQLite needs the ROUND).
+    # than numerics (a cast to BIGINT rounds there; SQLite needs the ROUND). Back to yuan by
+    # multiplying by 0.01: exact, with two decimals, where dividing by 100.0 gave numerics of
+    # twenty decimals, slower to compute, to store and to compare (bench/README.md).
     if connection.vendor == "postgresql":
         fen = "CAST(r.investment * 100 AS BIGINT)"
     else:
@@ -110,7 +112,10 @@ def _project_years(ids: Sequence[int] | None, today: datetime.date) -> None:
     )
     elapsed = rules.time_elapsed_pct(today.year, today)
     amber = float(rules.limits()["INVESTMENT_LAG_AMBER"])
-    rate = "(q.completed_ytd * 100.0 / q.planned)"
+    # The completion rate, computed once per row in the layer below (PostgreSQL would compute
+    # an expression of a flattened subquery again wherever it is used; numeric division is the
+    # costly step).
+    rate = "q.rate"
     # Literals from the Stage enum and today's date: the same "finished" as the rules' facts.
     stages = ", ".join(f"'{stage}'" for stage in sorted(FINISHED_STAGES))
     finished_sql = (f"p.stage IN ({stages}) OR (p.actual_finish IS NOT NULL "
@@ -140,11 +145,13 @@ def _project_years(ids: Sequence[int] | None, today: datetime.date) -> None:
             FROM (
                 SELECT k.project_id, k.year, p.owner_id AS organisation_id, p.category, p.is_key,
                     COALESCE(k.planned, 0) AS planned,
-                    COALESCE(k.total, 0) / 100.0 AS completed_ytd,
+                    COALESCE(k.total, 0) * 0.01 AS completed_ytd,
                     p.opening_investment + SUM(COALESCE(k.total, 0))
-                        OVER (PARTITION BY k.project_id ORDER BY k.year) / 100.0
+                        OVER (PARTITION BY k.project_id ORDER BY k.year) * 0.01
                         AS completed_cumulative,
-                    {", ".join(f"COALESCE(k.{m}, 0) / 100.0 AS {m}" for m in MONTH_COLUMNS)},
+                    {", ".join(f"COALESCE(k.{m}, 0) * 0.01 AS {m}" for m in MONTH_COLUMNS)},
+                    CASE WHEN k.planned > 0 THEN COALESCE(k.total, 0) * 1.0 / k.planned END
+                        AS rate,
                     CASE WHEN k.year < %s THEN 100 WHEN k.year = %s THEN %s ELSE 0 END
                         AS elapsed_pct,
                     -- A finished project's year (as the rules see it) spent what it needed:
@@ -366,20 +373,26 @@ def _apply(model, key_fields: list[str], wanted: dict[tuple, dict], scope: Q) ->
     """Make `model`'s rows in `scope` equal `wanted` (key -> values): create, change, delete."""
     existing = model.objects.filter(scope)
     fields = list(next(iter(wanted.values()))) if wanted else []
-    stale, changed = [], []
+    stale, changed, changed_fields = [], [], set()
     for row in existing.only("pk", *key_fields, *fields):
         key = tuple(getattr(row, f) for f in key_fields)
         values = wanted.pop(key, None)
         if values is None:
             stale.append(row.pk)
-        elif any(getattr(row, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(row, name, value)
+            continue
+        differ = [name for name, value in values.items() if getattr(row, name) != value]
+        if differ:
+            for name in differ:
+                setattr(row, name, values[name])
             changed.append(row)
+            changed_fields.update(differ)
     if stale:
         model.objects.filter(pk__in=stale).delete()
     if changed:
-        model.objects.bulk_update(changed, fields, batch_size=500)
+        # Only the columns that changed: Django builds a CASE per column, and after one report
+        # that is two or three of an OrgYear's twenty (half of the incremental job's time was
+        # building the others, bench/README.md).
+        model.objects.bulk_update(changed, sorted(changed_fields), batch_size=500)
     model.objects.bulk_create(
         [model(**dict(zip(key_fields, key, strict=True)), **values)
          for key, values in wanted.items()],
