@@ -57,6 +57,9 @@ API_PATH = "/api/v1/cockpit/"
 # the first middleware now, before any other runs, and would flatter nothing but the balancer.
 BARE_PATH = "/bench/bare/"
 ACCEPT_ENCODING = "gzip, deflate, br"  # as a browser asks
+# The load test alternates the cockpit, the API and the bare view in this many rounds: a
+# slowdown of the shared machine then falls on all three, and each round's ratio is its own.
+LOAD_ROUNDS = 4
 DEMO_USER, DEMO_PASSWORD = "leader", "portal-demo"
 WORKER_QUEUE = "bench-rollup"
 
@@ -659,10 +662,15 @@ def load(port: int, path: str, cookies: dict | None, *, clients: int, warmup: fl
     ms = sorted(t * 1000 for per_client in latencies for t in per_client)
     if not ms:
         raise RuntimeError(f"no successful request to {path} ({sum(errors)} errors)")
-    return {"requests": len(ms), "errors": sum(errors),
+    return summary(ms, duration, sum(errors), max(sizes))
+
+
+def summary(ms: list[float], duration: float, errors: int, size: int) -> dict:
+    """Requests per second and percentiles of sorted latencies (ms) over `duration` seconds."""
+    return {"requests": len(ms), "errors": errors,
             "rps": round(len(ms) / duration, 1), "p50_ms": round(percentile(ms, 50), 1),
             "p95_ms": round(percentile(ms, 95), 1), "p99_ms": round(percentile(ms, 99), 1),
-            "max_ms": round(ms[-1], 1), "response_bytes": max(sizes)}  # fmt: skip
+            "max_ms": round(ms[-1], 1), "response_bytes": size, "latencies_ms": ms}  # fmt: skip
 
 
 def api_token(env: dict) -> str:
@@ -679,31 +687,55 @@ print(Token.objects.get_or_create(user=User.objects.get(username="{DEMO_USER}"))
     return out.strip().splitlines()[-1]
 
 
-def measure_load(url: str, redis: str, *, clients: int, warmup: float, duration: float) -> dict:
+def measure_load(url: str, redis: str, *, clients: int, warmup: float, duration: float,
+                 rounds: int = LOAD_ROUNDS) -> dict:  # fmt: skip
     env = django_env(url, redis=redis)
     server = Gunicorn(env)
     browser = {"Accept-Encoding": ACCEPT_ENCODING}
     token = {"Authorization": f"Token {api_token(env)}", "Accept-Encoding": ACCEPT_ENCODING}
-    options = {"clients": clients, "warmup": warmup, "duration": duration}
     try:
         cookies = login(server.port)
         for path, jar in ((COCKPIT_PATH, cookies), (BARE_PATH, None)):
             status = request(server.port, "GET", path, cookies=jar)[0]
             if status != 200:
                 raise RuntimeError(f"{path} answered {status} through gunicorn")
-        log(f"load: cockpit {COCKPIT_PATH}, {clients} clients, {warmup:.0f}s warm-up + "
-            f"{duration:.0f}s …")  # fmt: skip
-        cockpit = load(server.port, COCKPIT_PATH, cookies, headers=browser, **options)
-        log(f"load: cockpit {cockpit['rps']} req/s, p95 {cockpit['p95_ms']} ms, "
-            f"{cockpit['response_bytes']} bytes; API {API_PATH} …")  # fmt: skip
-        api = load(server.port, API_PATH, None, headers=token, **options)
-        log(f"load: API {api['rps']} req/s, p95 {api['p95_ms']} ms; bare view {BARE_PATH} …")
-        bare = load(server.port, BARE_PATH, None, **options)
-        log(f"load: bare view {bare['rps']} req/s, p95 {bare['p95_ms']} ms")
+        targets = {"cockpit": (COCKPIT_PATH, cookies, browser), "api": (API_PATH, None, token),
+                   "bare": (BARE_PATH, None, None)}  # fmt: skip
+        log(f"load: {clients} clients; {warmup:.0f}s warm-up of each, then {rounds} rounds of "
+            f"the cockpit, the API and the bare view, {duration / rounds:.0f}s each …")  # fmt: skip
+        for path, jar, headers in targets.values():
+            load(server.port, path, jar, headers=headers, clients=clients, warmup=0,
+                 duration=warmup)  # fmt: skip
+        runs: dict[str, list[dict]] = {name: [] for name in targets}
+        for number in range(1, rounds + 1):
+            for name, (path, jar, headers) in targets.items():
+                runs[name].append(load(server.port, path, jar, headers=headers, clients=clients,
+                                       warmup=0, duration=duration / rounds))  # fmt: skip
+            log(
+                f"load: round {number}/{rounds}: "
+                + ", ".join(f"{name} {runs[name][-1]['rps']} req/s" for name in targets)
+            )
+        pooled = {}
+        for name, parts in runs.items():
+            ms = sorted(t for part in parts for t in part.pop("latencies_ms"))
+            pooled[name] = summary(ms, duration, sum(p["errors"] for p in parts),
+                                   max(p["response_bytes"] for p in parts))  # fmt: skip
+            pooled[name].pop("latencies_ms")
+            pooled[name]["rounds_rps"] = [part["rps"] for part in parts]
+        cockpit, api, bare = pooled["cockpit"], pooled["api"], pooled["bare"]
+        # Each round's ratio to the bare view of the same round; the measure is their median.
+        for name in ("cockpit", "api"):
+            pairs = zip(runs[name], runs["bare"], strict=True)
+            shares = [mine["rps"] / theirs["rps"] for mine, theirs in pairs]
+            pooled[name]["rounds_share_of_bare"] = [round(x, 3) for x in shares]
+            pooled[name]["share_of_bare"] = round(statistics.median(shares), 3)
+        log(f"load: cockpit {cockpit['rps']} req/s (share {cockpit['share_of_bare']:.1%}), p95 "
+            f"{cockpit['p95_ms']} ms, {cockpit['response_bytes']} bytes; API {api['rps']} req/s "
+            f"(share {api['share_of_bare']:.1%}); bare view {bare['rps']} req/s")  # fmt: skip
     finally:
         server.stop()
     return {"cockpit": cockpit, "api": api, "bare": bare, "clients": clients,
-            "gunicorn_workers": 2, "warmup_s": warmup, "duration_s": duration,
+            "gunicorn_workers": 2, "warmup_s": warmup, "duration_s": duration, "rounds": rounds,
             "accept_encoding": ACCEPT_ENCODING}  # fmt: skip
 
 
@@ -938,12 +970,8 @@ def main() -> int:
     loaded = attempt("load", lambda: measure_load(url, redis, **options))
     if loaded:
         results["cockpit_p95_ms"] = loaded["cockpit"]["p95_ms"]
-        results["cockpit_share_of_bare"] = round(
-            loaded["cockpit"]["rps"] / loaded["bare"]["rps"], 3
-        )
-        results["cockpit_api_share_of_bare"] = round(
-            loaded["api"]["rps"] / loaded["bare"]["rps"], 3
-        )
+        results["cockpit_share_of_bare"] = loaded["cockpit"]["share_of_bare"]
+        results["cockpit_api_share_of_bare"] = loaded["api"]["share_of_bare"]
         results["cockpit_bytes"] = loaded["cockpit"]["response_bytes"]
         details["load"] = loaded
     profile = attempt("profile", lambda: measure_profile(url, redis))

@@ -143,6 +143,12 @@ class CockpitView(LoginRequiredMixin, View):
         else:
             (version, data_as_of), found = services.data_version_and([key, nav_key])
         page = found.get(key)
+        if page is None:
+            # Left out of the round trip for this process's own copy (pagecache.LOCAL_PAGES);
+            # after a new run, the shared copy, once.
+            page = pagecache.local_page(key)
+            if page is not None and page.version != (version, data_as_of):
+                page = cache.get(key)
         if page is None or page.version != (version, data_as_of):
             context = self.context(request, today, exporting=False)
             context["charts"]["map"]["points_url"] = (
@@ -157,6 +163,7 @@ class CockpitView(LoginRequiredMixin, View):
                 render_to_string(self.template_name, context, request=request),
             )  # fmt: skip
             cache.set(key, page, COCKPIT_CACHE_SECONDS)
+        pagecache.keep_local(key, page)
         response = pagecache.respond(request, page, found.get(nav_key))
         pagecache.leave_hint(request, response, scope)
         return response

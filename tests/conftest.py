@@ -34,10 +34,12 @@ def _tasks_in_process(request):
     flag lives in the cache, which is Redis when REDIS_URL is set: start each test without it."""
     from django.core.cache import cache
 
+    from dashboard.pagecache import forget_local
     from dashboard.services import SCHEDULED_KEY
     from portal.celery import app
 
     cache.delete(SCHEDULED_KEY)
+    forget_local()  # the cockpit's pages kept in this process
     if request.node.get_closest_marker("celery_worker"):
         yield  # the worker and this process share the cache (Redis)
         return

@@ -133,3 +133,20 @@ def test_a_navigation_bar_cached_for_another_session_carries_this_sessions_token
     form = page.split('action="/accounts/logout/"', 1)[1]
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
     assert second.post("/accounts/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
+
+
+def test_a_page_this_process_kept_is_not_shown_after_a_new_run(
+    client, personas, rolled_up, today, trips
+):
+    client.force_login(personas["leader"])
+    client.get(COCKPIT)
+    client.get(COCKPIT)
+    trips.clear()
+    before = client.get(COCKPIT).content.decode()
+    assert trips == ["get_many"]  # the page from this process's copy, checked by the version
+    old, _at = services.data_version()
+    services.rollup_full(today)
+    new, _at = services.data_version()
+    assert new != old and f"v={old}" in before
+    after = client.get(COCKPIT).content.decode()
+    assert f"v={new}" in after and f"v={old}" not in after
