@@ -249,3 +249,14 @@ def _plain(value):
 
 def dump_all() -> dict[str, list[tuple]]:
     return {m.__name__: dump(m) for m in (ProjectYear, OrgMonth, OrgYear, PendingRollup)}
+
+
+def empty_caches() -> None:
+    """The shared cache and this process's own copies of the cockpit's pages: the next cockpit
+    request renders from the rollups."""
+    from django.core.cache import cache
+
+    from dashboard.pagecache import forget_local
+
+    cache.clear()
+    forget_local()

@@ -8,7 +8,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
@@ -21,6 +20,7 @@ from portal import figures
 from portal.figures import Fact, FigureProvider, Measure, Measures, OrgFigureProvider
 from portal.money import to_fen
 from projects.models import Project
+from tests.dashboard.conftest import empty_caches
 
 COCKPIT = reverse("dashboard:cockpit")
 FUNCTION_MEASURES = (
@@ -208,7 +208,7 @@ def test_the_indicators_are_computed_on_a_render_only(browse, group, orgs, today
             assert leader.get(COCKPIT, params).status_code == 200
         return len(captured)
 
-    cache.clear()
+    empty_caches()
     render_without = queries()
     cached_without = queries()
     provide = Indicators()
@@ -216,7 +216,7 @@ def test_the_indicators_are_computed_on_a_render_only(browse, group, orgs, today
                                  measures=(Measure("battles", "Battles"),))  # fmt: skip
     figures.register_org(provider)
     try:
-        cache.clear()
+        empty_caches()
         assert queries() == render_without + 1  # the provider's one query
         assert queries() == cached_without == 0  # no provider call (the user is cached too)
         assert len(provide.calls) == 1

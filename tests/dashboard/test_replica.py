@@ -5,14 +5,13 @@ each query went through. Committed data (transaction=True): a second connection 
 the first one's open test transaction."""
 
 import pytest
-from django.core.cache import cache
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from dashboard import services
-from tests.dashboard.conftest import build_group
+from tests.dashboard.conftest import build_group, empty_caches
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 
@@ -46,7 +45,7 @@ def test_the_cockpits_reads_go_through_the_replica_alias(on_replica, rolled_up, 
         (api, reverse("api-cockpit-project", args=[rolled_up["JC-B"].pk]), {}),
     ]
     for reader, url, params in urls:
-        cache.clear()  # a render from the rollups, not the cached page
+        empty_caches()  # a render from the rollups, not the cached page
         client.force_login(leader)
         with CaptureQueriesContext(connections["replica"]) as replica, \
                 CaptureQueriesContext(connections["default"]) as primary:  # fmt: skip
@@ -58,7 +57,7 @@ def test_the_cockpits_reads_go_through_the_replica_alias(on_replica, rolled_up, 
         for query in primary.captured_queries:
             assert "dashboard_" not in query["sql"], (url, query["sql"])
     # The version check reads the replica too, when it is not cached.
-    cache.clear()
+    empty_caches()
     with CaptureQueriesContext(connections["replica"]) as replica:
         assert api.get(reverse("api-cockpit-version")).status_code == 200
     assert "dashboard_rolluprun" in replica.captured_queries[0]["sql"]
