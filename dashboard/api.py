@@ -233,12 +233,12 @@ FILTERS = [
 
 
 class CockpitThrottle(UserThrottle):
-    """The API's rate per user (scope `user`, the same counter as the rest of the API's calls),
-    counted in fixed windows of the rate's period, in the same round trip to the cache as the
-    view's own reads (`counted_reads`): a cached answer then costs one trip for the caller's
-    token and one for everything else, where DRF's sliding window read and wrote a list of
-    every call's time (two more trips, bench/README.md). `allow_request` only names the
-    counter; `counted_reads` adds the call and refuses it over the rate."""
+    """The API's rate per user (scope `user`: the same rate as the rest of the API, counted
+    apart), in fixed windows of the rate's period, in the same round trip to the cache as the
+    view's own reads (`counted_reads`, which each GET calls before anything else): a cached
+    answer then costs one trip for the caller's token and one for everything else, where DRF's
+    sliding window read and wrote a list of every call's time (two more trips,
+    bench/README.md). Any other method is counted here."""
 
     def allow_request(self, request, view):
         if self.rate is None:
@@ -248,7 +248,10 @@ class CockpitThrottle(UserThrottle):
             return True
         self.window_end = (int(self.timer() // self.duration) + 1) * self.duration
         request.cockpit_counter = (self, f"{self.key}:{int(self.window_end)}")
-        return True
+        if request.method == "GET":
+            return True  # counted by counted_reads, with the reads
+        count, _found = count_and_get_many(request.cockpit_counter[1], int(self.duration) + 1, [])
+        return count <= self.num_requests
 
     def wait(self):
         return max(0.0, self.window_end - self.timer())
@@ -299,10 +302,11 @@ class CockpitSummaryView(APIView):
     )  # fmt: skip
     def get(self, request):
         user, today = request.user, timezone.localdate()
+        key = cache_key("api", user, request.query_params, today)
+        # Counted first, so that refused calls count too; one round trip with the reads.
+        (version, data_as_of), found = counted_reads(request, [key])
         require_cockpit(user)
         refuse_unknown(request.query_params, FILTER_PARAMS)
-        key = cache_key("api", user, request.query_params, today)
-        (version, data_as_of), found = counted_reads(request, [key])  # one round trip
         bodies = found.get(key)
         if bodies is None or bodies[0] != (version, data_as_of):
             scope = resolve(user, request.query_params, today)
@@ -365,9 +369,9 @@ class CockpitVersionView(APIView):
         summary="The last rollup run: poll this, fetch the figures when it changes",
     )  # fmt: skip
     def get(self, request):
+        (version, data_as_of), _found = counted_reads(request, [])  # counted first
         require_cockpit(request.user)
         refuse_unknown(request.query_params, ())
-        (version, data_as_of), _found = counted_reads(request, [])
         response = json_response(dumps({"version": version,
                                         "data_as_of": data_as_of.isoformat()
                                         if data_as_of else None}))  # fmt: skip

@@ -12,6 +12,7 @@ the whole page. docs/decisions/0033 says why compressing the page is safe (BREAC
 
 from __future__ import annotations
 
+import re
 import struct
 import threading
 import zlib
@@ -78,7 +79,7 @@ def nav_key(request, user_id=None) -> str:
 # one the hint pointed at. A wrong, stale or forged hint costs the ordinary trips, nothing else.
 
 HINT_COOKIE = "pmc_cockpit"
-_HINT = _lazy_re_compile(r"(\d{1,12}):([\w:/.-]{1,200})")
+_HINT = _lazy_re_compile(r"(\d{1,12}):([\w:/.-]{1,200})", re.ASCII)
 
 
 # The pages this process has read, by key (at most LOCAL_PAGES): a request whose hint names one
@@ -96,12 +97,11 @@ def local_page(key: str) -> CachedPage | None:
 
 
 def keep_local(key: str, page: CachedPage) -> None:
-    if _local.get(key) is page:
-        return
+    """Keep `page` (or keep it longer): the least recently used goes first."""
     with _local_lock:
         _local.pop(key, None)
         while len(_local) >= LOCAL_PAGES:
-            _local.pop(next(iter(_local)))  # the oldest
+            _local.pop(next(iter(_local)))
         _local[key] = page
 
 
@@ -115,6 +115,7 @@ class Prefetch:
     page_key: str
     nav_key: str
     found: dict  # the version, the page and the navigation bar that were there
+    page_read: bool  # False: left out for this process's own copy
 
 
 def prefetch(request, today) -> Prefetch | None:
@@ -136,7 +137,8 @@ def prefetch(request, today) -> Prefetch | None:
     page_key = scope_cache_key("page", scope, request.GET, today)
     user_nav_key = nav_key(request, user_id)
     keys = [session.cache_key, user_cache_key(user_id), VERSION_KEY, user_nav_key]
-    if page_key not in _local:
+    page_read = page_key not in _local
+    if page_read:
         keys.append(page_key)
     found = cache.get_many(keys)
     data = found.pop(session.cache_key, None)
@@ -144,7 +146,7 @@ def prefetch(request, today) -> Prefetch | None:
         session._session_cache = data  # what cached_db's load() would have read
     with prefetched(user_id, found.pop(user_cache_key(user_id), None)):
         request.user.is_authenticated  # noqa: B018 - Django's get_user, now
-    return Prefetch(page_key, user_nav_key, found)
+    return Prefetch(page_key, user_nav_key, found, page_read)
 
 
 def leave_hint(request, response, scope: str) -> None:

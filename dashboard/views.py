@@ -140,15 +140,17 @@ class CockpitView(LoginRequiredMixin, View):
         pre = self.prefetched
         if pre is not None and (pre.page_key, pre.nav_key) == (key, nav_key):  # the hint was right
             (version, data_as_of), found = services.data_version_and([], found=dict(pre.found))
+            if not pre.page_read:
+                # Left out of the round trip for this process's own copy
+                # (pagecache.LOCAL_PAGES); after a new run, or if the copy went meanwhile,
+                # the shared one.
+                page = pagecache.local_page(key)
+                if page is None or page.version != (version, data_as_of):
+                    page = cache.get(key)
+                found[key] = page
         else:
             (version, data_as_of), found = services.data_version_and([key, nav_key])
         page = found.get(key)
-        if page is None:
-            # Left out of the round trip for this process's own copy (pagecache.LOCAL_PAGES);
-            # after a new run, the shared copy, once.
-            page = pagecache.local_page(key)
-            if page is not None and page.version != (version, data_as_of):
-                page = cache.get(key)
         if page is None or page.version != (version, data_as_of):
             context = self.context(request, today, exporting=False)
             context["charts"]["map"]["points_url"] = (

@@ -5,6 +5,7 @@ import hashlib
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from rest_framework.authentication import TokenAuthentication
 
@@ -87,8 +88,14 @@ def _forget(user_ids) -> None:
     from rest_framework.authtoken.models import Token
 
     keys = Token.objects.filter(user_id__in=user_ids).values_list("key", flat=True)
-    cache.delete_many([user_cache_key(pk) for pk in user_ids]
-                      + [token_cache_key(key) for key in keys])  # fmt: skip
+    _drop([user_cache_key(pk) for pk in user_ids] + [token_cache_key(key) for key in keys])
+
+
+def _drop(cache_keys: list[str]) -> None:
+    """Now, and again when the transaction commits: a request that read the old row from the
+    database in between (the change was not committed yet) may have cached it again."""
+    cache.delete_many(cache_keys)
+    transaction.on_commit(lambda: cache.delete_many(cache_keys))
 
 
 def forget_user(sender, instance, **kwargs) -> None:
@@ -101,7 +108,7 @@ def forget_organisation_users(sender, instance, **kwargs) -> None:
 
 
 def forget_token(sender, instance, **kwargs) -> None:
-    cache.delete(token_cache_key(instance.key))
+    _drop([token_cache_key(instance.key)])
 
 
 def connect() -> None:
@@ -109,7 +116,8 @@ def connect() -> None:
 
     from portal.models import Organisation
 
-    post_delete.connect(forget_token, sender=Token, dispatch_uid="forget-token")
+    for signal in (post_save, post_delete):
+        signal.connect(forget_token, sender=Token, dispatch_uid=f"forget-token-{id(signal)}")
     user_model = get_user_model()
     for signal in (post_save, post_delete):
         signal.connect(forget_user, sender=user_model, dispatch_uid=f"forget-user-{id(signal)}")

@@ -39,10 +39,12 @@ class RedisCache(django_redis.RedisCache):
 
     def count_and_get_many(self, counter: str, timeout: int, keys: list[str]) -> tuple[int, dict]:
         """`count_and_get_many` below, in one round trip: a pipeline of SET NX (the counter at 0,
-        with its time to live, when it does not exist), INCR and MGET."""
+        with its time to live, when it does not exist), INCR and MGET, run as one transaction
+        (MULTI/EXEC) so that the counter cannot expire between its SET and its INCR and come
+        back without a time to live."""
         counter_key = self.make_and_validate_key(counter)
         wanted = {self.make_and_validate_key(key): key for key in keys}
-        pipe = self._cache.get_client(counter_key, write=True).pipeline(transaction=False)
+        pipe = self._cache.get_client(counter_key, write=True).pipeline(transaction=True)
         pipe.set(counter_key, 0, ex=timeout, nx=True)
         pipe.incr(counter_key)
         pipe.mget(list(wanted))

@@ -419,5 +419,11 @@ def test_the_api_is_throttled_per_user(rolled_up, api_for, settings):
         assert refused.status_code == 429 and 0 < int(refused["Retry-After"]) <= 60
         assert api.get(VERSION).status_code == 429  # the same counter
         assert api_for("officer").get(API).status_code == 200  # another user's own
+        # Refused calls count too: two bad requests and a method not allowed, then 429.
+        manager = api_for("manager")
+        statuses = [manager.get(API, {"colour": "red"}).status_code,
+                    manager.get(VERSION, {"x": "1"}).status_code,
+                    manager.post(API, {}).status_code, manager.get(API).status_code]  # fmt: skip
+        assert statuses == [400, 400, 405, 429]
     finally:
         api_settings.reload()

@@ -20,18 +20,32 @@ def rolled_up(group, today):
     return group
 
 
+class Calls(list):
+    """The names of the calls; `keys`: the keys each get_many asked for."""
+
+    def __init__(self):
+        super().__init__()
+        self.keys: list[list[str]] = []
+
+    def clear(self):
+        super().clear()
+        self.keys.clear()
+
+
 @pytest.fixture
 def trips(monkeypatch):
     """The calls the next requests make to the cache (sessions and pages share it); a call
     within a call (the local cache's get_many calls get) is not another trip."""
     backend = caches["default"]
-    calls, depth = [], [0]
+    calls, depth = Calls(), [0]
     for name in READS:
         original = getattr(backend, name)
 
         def counted(*args, _name=name, _original=original, **kwargs):
             if not depth[0]:
                 calls.append(_name)
+                if _name == "get_many":
+                    calls.keys.append(list(args[0]))
             depth[0] += 1
             try:
                 return _original(*args, **kwargs)
@@ -84,11 +98,49 @@ def test_a_forged_hint_reads_nobody_elses_page(client, personas, rolled_up):
     assert response.cookies[HINT_COOKIE].value.startswith(f"{personas['reporter2'].pk}:")
 
 
-@pytest.mark.parametrize("value", ["", "x", "1:", ":group", "1:a b", "1:" + "a" * 300, "1;2:x"])
-def test_a_malformed_hint_is_ignored(client, personas, rolled_up, value):
-    client.force_login(personas["leader"])
-    client.cookies[HINT_COOKIE] = value
-    assert client.get(COCKPIT).status_code == 200
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "x",
+        "1:",
+        ":group",
+        "1:a b",
+        "1:" + "a" * 300,
+        "1;2:x",
+        "0:group",
+        "999999999999:group",
+        "officer:group",
+    ],
+)
+def test_a_wrong_or_malformed_hint_is_ignored(client, personas, rolled_up, value):
+    leader = personas["leader"]
+    client.force_login(leader)
+    client.cookies[HINT_COOKIE] = value.replace("officer", str(personas["officer"].pk))
+    response = client.get(COCKPIT)
+    assert response.status_code == 200 and response.wsgi_request.user == leader
+    assert response.cookies[HINT_COOKIE].value == f"{leader.pk}:group"  # its own, again
+
+
+def test_a_hint_naming_another_user_of_the_same_scope_shows_this_users_bar(
+    client, personas, rolled_up
+):
+    leader, officer = personas["leader"], personas["officer"]
+    client.force_login(leader)
+    client.get(COCKPIT)
+    client.get(COCKPIT)  # the leader's bar is cached, the group's page too
+    client.force_login(officer)
+    client.cookies[HINT_COOKIE] = f"{leader.pk}:group"  # the same scope: the same page key
+    page = client.get(COCKPIT).content.decode()
+    head = page.split("<main", 1)[0]
+    assert officer.get_full_name() in head and leader.get_full_name() not in head
+
+
+def test_an_anonymous_request_with_a_hint_is_sent_to_log_in(client, personas, rolled_up):
+    client.cookies[HINT_COOKIE] = f"{personas['leader'].pk}:group"
+    client.cookies["sessionid"] = "forged-session-key-0123456789"
+    response = client.get(COCKPIT)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
 def test_a_stale_hint_after_a_role_change_shows_the_new_scope(client, personas, rolled_up):
@@ -143,7 +195,8 @@ def test_a_page_this_process_kept_is_not_shown_after_a_new_run(
     client.get(COCKPIT)
     trips.clear()
     before = client.get(COCKPIT).content.decode()
-    assert trips == ["get_many"]  # the page from this process's copy, checked by the version
+    # One trip, without the page: this process's copy, checked by the version in the trip.
+    assert trips == ["get_many"] and not [k for k in trips.keys[0] if "dashboard:page" in k]
     old, _at = services.data_version()
     services.rollup_full(today)
     new, _at = services.data_version()

@@ -107,9 +107,39 @@ def test_a_role_change_reaches_the_tokens_next_call(personas):
 
 
 def test_an_unknown_token_is_refused_without_being_cached(personas):
+    from django.core.cache import cache
     from rest_framework.test import APIClient
+
+    from portal.backends import token_cache_key
 
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
     assert api.get(API_PROJECTS).status_code == 401
+    assert cache.get(token_cache_key("0" * 40)) is None
     assert api.get(API_PROJECTS).status_code == 401
+
+
+def test_a_token_given_to_another_user_authenticates_them_on_the_next_call(personas):
+    api, token = token_client(personas["reporter"])
+    assert api.get(API_PROJECTS).wsgi_request.user == personas["reporter"]
+    token.user = personas["manager"]
+    token.save()
+    assert api.get(API_PROJECTS).wsgi_request.user == personas["manager"]
+
+
+def test_a_row_cached_again_before_the_commit_is_dropped_at_the_commit(
+    personas, django_capture_on_commit_callbacks
+):
+    """A request that read the user between the change and its commit caches the old row; the
+    commit drops it again."""
+    from django.core.cache import cache
+
+    from portal.backends import user_cache_key
+
+    user = personas["reporter"]
+    key = user_cache_key(user.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        user.is_active = False
+        user.save()
+        cache.set(key, "the row as it was before the commit", 300)
+    assert cache.get(key) is None
