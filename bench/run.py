@@ -405,9 +405,13 @@ def queries_probe() -> None:
     from django.core.cache import cache
 
     first = client.get(url)
-    # A render from the rollups, as after every rollup run: the page cache emptied (and the
-    # session put back in it, as it would be).
+    # A render from the rollups, as after every rollup run: the page cache emptied, this
+    # process's copies of pages too (a run's new version would pass them by), and the session
+    # put back in it, as it would be.
+    from dashboard.pagecache import forget_local
+
     cache.clear()
+    forget_local()
     client.force_login(User.objects.get(username=DEMO_USER))
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
