@@ -55,6 +55,8 @@ class ApprovalForm(BootstrapFormMixin, forms.Form):
     )  # fmt: skip
 
     def __init__(self, *args, item: PermitItem, **kwargs):
+        # Its own ids: the workflow panel on the same page has a comment field too.
+        kwargs.setdefault("auto_id", "approval_%s")
         kwargs.setdefault("initial", {
             "version": item.version, "document_number": item.document_number,
             "approved_date": item.approved_date or timezone.localdate(),

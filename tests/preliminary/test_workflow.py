@@ -2,6 +2,7 @@
 (tests/kit.py); the approve step with its number and date; bad input at the field."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -133,6 +134,17 @@ def test_a_bad_approval_is_refused_at_the_field_and_what_was_typed_stays(
     permit.refresh_from_db()
     assert (permit.status, permit.version, permit.document_number) == (
         PermitStatus.SUBMITTED, 1, "")  # fmt: skip
+
+
+def test_the_item_page_gives_every_field_its_own_id(client_for, permit):
+    """The approval form and the workflow panel both have a comment: each label must point at
+    its own field."""
+    permit = submitted(permit)
+    html = client_for("officer").get(reverse("preliminary:item", args=[permit.pk])).content
+    ids = re.findall(r'\sid="([^"]+)"', html.decode())
+    assert {"approval_comment", "approval_document_number", "id_comment"} <= set(ids)
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    assert 'for="approval_comment"' in html.decode()
 
 
 def test_an_approval_before_its_prerequisites_without_a_reason_names_them_at_the_comment(
