@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.contrib.sessions.backends.cached_db import SessionStore
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -29,7 +30,10 @@ from django.utils.cache import patch_vary_headers
 from django.utils.regex_helper import _lazy_re_compile
 from django.utils.translation import get_language
 
+from dashboard.scope import scope_cache_key
+from dashboard.services import VERSION_KEY, failed_runs
 from portal.access import is_admin
+from portal.backends import prefetched, user_cache_key
 
 NAV_SLOT = "<!--cockpit:navbar-->"
 ALERT_SLOT = "<!--cockpit:alerts-->"
@@ -121,12 +125,6 @@ class Prefetch:
 def prefetch(request, today) -> Prefetch | None:
     """Read the session, the hinted user's row, the version, the page and the navigation bar
     in one round trip, and sign the request's user in from them (see above)."""
-    from django.contrib.sessions.backends.cached_db import SessionStore
-
-    from dashboard.scope import scope_cache_key
-    from dashboard.services import VERSION_KEY
-    from portal.backends import prefetched, user_cache_key
-
     hint = _HINT.fullmatch(request.COOKIES.get(HINT_COOKIE, ""))
     session = getattr(request, "session", None)
     if (hint is None or not isinstance(session, SessionStore)
@@ -171,8 +169,6 @@ def personal_head(request, head: str, nav: str | None) -> tuple[str, str | None]
     messages = list(get_messages(request))
     failed = []
     if is_admin(request.user):
-        from dashboard.services import failed_runs
-
         failed = failed_runs()
     alerts = ""
     if messages or failed:
