@@ -4,7 +4,7 @@ Builds (once) the group-scale data set in PostgreSQL with `seed_demo` (10,000 pr
 months of history: just over a million progress reports), then measures:
 
 - rollup_ratio: a full rollup against the single SQL aggregate over the same reports, timed
-  alternately in this run (median of 3 each, warm);
+  alternately in this run (median of 5 each, warm);
 - incremental_ms: the job that refreshes the rollups after one accepted report changes (median
   of 20 projects);
 - cockpit_p95_ms and cockpit_share_of_bare: the cockpit under 8 concurrent clients on gunicorn
@@ -252,7 +252,7 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
-def measure_rollup_ratio(runs: int = 3) -> dict:
+def measure_rollup_ratio(runs: int = 5) -> dict:
     """A full rollup against the single SQL aggregate that computes the same figures from the
     reports (per project, year and month: the grain of the rollup's month columns), alternately,
     warm, medians. Beside it, for the record: the coarser aggregate per subsidiary and month,

@@ -2,9 +2,9 @@
 
 One function, `write(project_ids, today)`, recomputes the rollups of some projects (or of all,
 with None) and of the organisations and years they touch. It is set-based: the heavy part, summing
-the accepted reports, is one statement over the reports into a temporary table, so a full
-recompute costs about what one SQL aggregate over the reports costs (bench/ measures the ratio);
-then only the rows that differ are written. Only the current year's rows pass through Python,
+the accepted reports and comparing the result with the stored rows, is one statement that keeps
+only the rows that differ in a temporary table, so a full recompute costs about what one SQL
+aggregate over the reports costs (bench/ measures the ratio); then only those rows are written. Only the current year's rows pass through Python,
 where the red/amber/green rules run.
 
 Callers (dashboard.services) run it inside one transaction holding the RollupLock rows of the
@@ -89,27 +89,55 @@ FIGURES = [
 NEW = "dashboard_rollup_new"  # a temporary table, private to the connection
 
 
+# The largest whole number of fen that a double-precision float holds exactly (2**53), in yuan.
+FLOAT_EXACT_YUAN = Decimal(2**53) / 100
+
+
 def _project_years(ids: Sequence[int] | None, today: datetime.date) -> None:
     """ProjectYear rows of the projects: investment from the accepted reports (one pass over
     them, the twelve months in the same pass), annual plans, a current-year row for every
-    project still running, since-start totals and pace. The new figures go to a temporary
-    table first; then only the rows that differ are written, so a recompute that finds nothing
-    changed writes nothing."""
+    project still running, since-start totals and pace. The statement that computes them
+    compares them with the stored rows in the same pass and keeps, in a temporary table, only
+    the rows that differ; only those are written, so a recompute that finds nothing changed
+    writes nothing."""
+    floats = connection.vendor == "postgresql"
+    _new_figures(ids, today, floats=floats)
+    if floats and _execute(f"SELECT 1 FROM {NEW} WHERE completed_ytd >= %s LIMIT 1",
+                           [FLOAT_EXACT_YUAN]):  # fmt: skip
+        # A year of one project at 90 trillion yuan or more: past what the floats add exactly.
+        # Never in a real registry, but the figures must stay exact: sum in integers instead.
+        _new_figures(ids, today, floats=False)
+    _apply_figures()
+
+
+def _new_figures(ids: Sequence[int] | None, today: datetime.date, *, floats: bool) -> None:
+    """The new figures of the projects' years, into the temporary table NEW."""
     _execute(f"DROP TABLE IF EXISTS {NEW}")
     r_scope, r_params = _in("r.project_id", ids)
     a_scope, a_params = _in("a.project_id", ids)
     p_scope, p_params = _in("p.id", ids)
-    # Sums in whole fen (cents) as integers: exact, and PostgreSQL adds integers far faster
-    # than numerics (a cast to BIGINT rounds there; SQLite needs the ROUND). Back to yuan by
-    # multiplying by 0.01: exact, with two decimals, where dividing by 100.0 gave numerics of
-    # twenty decimals, slower to compute, to store and to compare (bench/README.md).
-    if connection.vendor == "postgresql":
-        fen = "CAST(r.investment * 100 AS BIGINT)"
-    else:
+    y_scope, y_params = _in("project_id", ids)
+    # Sums in whole fen (cents): exact. PostgreSQL adds integers far faster than numerics, and
+    # double-precision floats faster still: a float holds every whole number up to 2**53
+    # exactly and adds two of them exactly while their sum stays under it, so a month's sum of
+    # non-negative amounts (a database constraint on the reports) is exact exactly when it is
+    # under 2**53, which the caller checks on the year's total. SUM over BIGINT keeps a 128-bit
+    # state that PostgreSQL's parallel workers hand over as a numeric: a third of the
+    # statement (bench/README.md). SQLite adds integers exactly (and raises on overflow).
+    # Back to yuan by multiplying by 0.01: exact, with two decimals, where dividing by 100.0
+    # gave numerics of twenty decimals, slower to compute, to store and to compare.
+    if connection.vendor != "postgresql":
         fen = "CAST(ROUND(r.investment * 100) AS INTEGER)"
+    elif floats:
+        fen = "CAST(CAST(r.investment * 100 AS BIGINT) AS DOUBLE PRECISION)"
+    else:
+        fen = "CAST(r.investment * 100 AS BIGINT)"
     months = ", ".join(
-        f"SUM({fen}) FILTER (WHERE pe.month = {m}) AS m{m:02d}" for m in range(1, 13)
+        f"CAST(SUM({fen}) FILTER (WHERE pe.month = {m}) AS BIGINT) AS m{m:02d}"
+        for m in range(1, 13)
     )
+    # The year's total is the sum of its months (a SUM of its own cost as much as a month).
+    total = " + ".join(f"COALESCE(s.m{m:02d}, 0)" for m in range(1, 13))
     elapsed = rules.time_elapsed_pct(today.year, today)
     amber = float(rules.limits()["INVESTMENT_LAG_AMBER"])
     # The completion rate, computed once per row in the layer below (PostgreSQL would compute
@@ -127,10 +155,11 @@ def _project_years(ids: Sequence[int] | None, today: datetime.date) -> None:
     _execute(
         f"""CREATE TEMP TABLE {NEW} AS
             WITH sums AS (
-                SELECT r.project_id, pe.year, SUM({fen}) AS total, {months}
+                SELECT r.project_id, pe.year, {months}
                 FROM {REPORT} r JOIN {PERIOD} pe ON pe.id = r.period_id
                 WHERE r.status = %s{r_scope}
-                GROUP BY r.project_id, pe.year)
+                GROUP BY r.project_id, pe.year),
+            fig AS (
             SELECT q.project_id, q.year, q.organisation_id, q.category, q.is_key, q.planned,
                 q.completed_ytd, q.completed_cumulative,
                 {", ".join(f"q.{m}" for m in MONTH_COLUMNS)},
@@ -164,7 +193,7 @@ def _project_years(ids: Sequence[int] | None, today: datetime.date) -> None:
                         {", ".join(f"x.{m}" for m in MONTH_COLUMNS)}
                     FROM (
                         SELECT COALESCE(s.project_id, a.project_id) AS project_id,
-                            COALESCE(s.year, a.year) AS year, s.total,
+                            COALESCE(s.year, a.year) AS year, {total} AS total,
                             a.planned_investment AS planned,
                             {", ".join(f"s.{m}" for m in MONTH_COLUMNS)}
                         FROM sums s FULL OUTER JOIN (
@@ -176,46 +205,38 @@ def _project_years(ids: Sequence[int] | None, today: datetime.date) -> None:
                         WHERE (p.actual_finish IS NULL OR p.actual_finish >= %s){p_scope}) c
                       ON c.id = x.project_id AND c.year = x.year
                 ) k JOIN {PROJECT} p ON p.id = k.project_id
-            ) q""",
+            ) q)
+            SELECT f.project_id, f.year, {", ".join(f"f.{c}" for c in FIGURES)}, y.id AS row_id
+            FROM fig f FULL OUTER JOIN (
+                SELECT * FROM {PY} WHERE 1 = 1{y_scope}) y
+              ON y.project_id = f.project_id AND y.year = f.year
+            WHERE f.project_id IS NULL OR y.id IS NULL
+               OR ({_figures_row("y")}) <> ({_figures_row("f")})""",
         [ReportStatus.ACCEPTED, *r_params, amber, today.year, today.year, elapsed, *a_params,
-         today.year, datetime.date(today.year, 1, 1), *p_params],
+         today.year, datetime.date(today.year, 1, 1), *p_params, *y_params],
     )  # fmt: skip
-    # Apply the difference: rows gone, rows changed, rows new.
-    scope, scope_params = _in("project_id", ids)
-    _execute(
-        f"""DELETE FROM {PY} WHERE NOT EXISTS (SELECT 1 FROM {NEW} t
-                WHERE t.project_id = {PY}.project_id AND t.year = {PY}.year){scope}""",
-        scope_params,
+
+
+def _figures_row(alias: str) -> str:
+    """A ProjectYear's figures as a row value that compares with another's (NULL as -1)."""
+    return ", ".join(
+        f"COALESCE({alias}.{c}, -1)" if c == "completion_pct" else f"{alias}.{c}" for c in FIGURES
     )
 
-    def row(alias: str) -> str:
-        return ", ".join(
-            f"COALESCE({alias}.{c}, -1)" if c == "completion_pct" else f"{alias}.{c}"
-            for c in FIGURES
-        )
 
+def _apply_figures() -> None:
+    """Write NEW to ProjectYear: NEW holds only the rows that differ from the stored ones (rows
+    gone have no project, rows new no row id), so each statement touches only those."""
+    _execute(f"DELETE FROM {PY} WHERE id IN (SELECT row_id FROM {NEW} WHERE project_id IS NULL)")
     _execute(
         f"""UPDATE {PY} AS y SET {", ".join(f"{c} = t.{c}" for c in FIGURES)}
-            FROM {NEW} t
-            WHERE t.project_id = y.project_id AND t.year = y.year
-              AND ({row("y")}) <> ({row("t")})"""
+            FROM {NEW} t WHERE t.row_id = y.id AND t.project_id IS NOT NULL"""
     )
     defaults, default_params = _defaults_sql()
-    missing = f"""NOT EXISTS (SELECT 1 FROM {PY} y
-                     WHERE y.project_id = t.project_id AND y.year = t.year)"""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM {NEW} t WHERE {missing}")
-        new_rows = cursor.fetchone()[0]
-    if not new_rows:
-        return
-    # A few new rows: skip the existing ones by NOT EXISTS. Many (a first run): by the unique
-    # key instead; NOT EXISTS on the table being filled can make PostgreSQL rescan the rows
-    # the statement has just inserted for every next one (quadratic).
-    skip = "true ON CONFLICT (project_id, year) DO NOTHING" if new_rows > 1000 else missing
     inserted = _execute(
         f"""INSERT INTO {PY} (project_id, year, {", ".join(FIGURES)}, {_VERDICT_DEFAULTS})
             SELECT t.project_id, t.year, {", ".join(f"t.{c}" for c in FIGURES)}, {defaults}
-            FROM {NEW} t WHERE {skip}""",
+            FROM {NEW} t WHERE t.row_id IS NULL""",
         default_params,
     )
     if inserted > 1000:
@@ -265,8 +286,10 @@ def _assess_current_year(ids: Sequence[int] | None, today: datetime.date) -> Non
         measures = {k: v for k, v in extra.items() if k in measure_keys and v}
         start_planned = bool(planned_start and year_start <= planned_start <= year_end)
         finish_planned = bool(planned_finish and year_start <= planned_finish <= year_end)
-        new = [verdict.rag, verdict.severity, json.dumps(causes, ensure_ascii=False),
-               json.dumps(measures, sort_keys=True), start_planned,
+        # Most rows have no cause and no open item: their JSON is known without encoding.
+        new = [verdict.rag, verdict.severity,
+               json.dumps(causes, ensure_ascii=False) if causes else "[]",
+               json.dumps(measures, sort_keys=True) if measures else "{}", start_planned,
                bool(start_planned and actual_start), finish_planned,
                bool(finish_planned and actual_finish)]  # fmt: skip
         digest = hashlib.md5(repr(new).encode(), usedforsecurity=False).hexdigest()
@@ -371,20 +394,20 @@ def _organisations(org_ids: Sequence[int] | None, years: Sequence[int] | None,
 
 def _apply(model, key_fields: list[str], wanted: dict[tuple, dict], scope: Q) -> None:
     """Make `model`'s rows in `scope` equal `wanted` (key -> values): create, change, delete."""
-    existing = model.objects.filter(scope)
     fields = list(next(iter(wanted.values()))) if wanted else []
     stale, changed, changed_fields = [], [], set()
-    for row in existing.only("pk", *key_fields, *fields):
-        key = tuple(getattr(row, f) for f in key_fields)
-        values = wanted.pop(key, None)
-        if values is None:
-            stale.append(row.pk)
+    # Tuples, not model instances: building thousands of instances to compare them was a third
+    # of this step; an instance is built only for a row that changed.
+    width = len(key_fields)
+    for pk, *values in model.objects.filter(scope).values_list("pk", *key_fields, *fields):
+        values_now = wanted.pop(tuple(values[:width]), None)
+        if values_now is None:
+            stale.append(pk)
             continue
-        differ = [name for name, value in values.items() if getattr(row, name) != value]
+        differ = [name for name, value in zip(fields, values[width:], strict=True)
+                  if values_now[name] != value]  # fmt: skip
         if differ:
-            for name in differ:
-                setattr(row, name, values[name])
-            changed.append(row)
+            changed.append(model(pk=pk, **values_now))
             changed_fields.update(differ)
     if stale:
         model.objects.filter(pk__in=stale).delete()

@@ -177,6 +177,12 @@ class ProgressReport(models.Model):
         ordering = ["-period__start", "project__code"]
         constraints = [
             models.UniqueConstraint(fields=["project", "period"], name="report_one_per_period"),
+            # The forms say it first; the database holds it for every other path. The rollup's
+            # sums rely on it (dashboard.rollup: exact float sums of non-negative amounts).
+            models.CheckConstraint(
+                condition=models.Q(investment__gte=0), name="report_investment_not_negative",
+                violation_error_message=_("Amounts cannot be negative."),
+            ),
         ]
         indexes = [models.Index(fields=["status", "period"])]
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dashboard import rollup, services
@@ -121,6 +121,27 @@ def test_a_plan_in_the_wrong_unit_does_not_break_the_run(orgs, clock, today):
     services.rollup_full(today)
     assert ProjectYear.objects.get(project=p).completion_pct == D("999999.99")
     assert ProjectYear.objects.get(project=other).rag == Rag.RED  # the others still rolled up
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite keeps decimals as floats of 15 digits: no amount past 2**53 fen survives it",
+)
+def test_amounts_past_what_a_float_adds_exactly_stay_exact(orgs, today):
+    """PostgreSQL sums fen as floats, exact below 2**53 fen (90 trillion yuan); a year above it
+    is summed again in integers. The largest amount a report holds, to the fen."""
+    huge = ProjectFactory(owner=orgs["infra"], actual_start=datetime.date(2025, 1, 1),
+                          opening_investment=0)  # fmt: skip
+    report(huge, 2026, 3, "99999999999999.99")
+    report(huge, 2026, 4, "0.01")
+    usual = ProjectFactory(owner=orgs["infra"], actual_start=datetime.date(2025, 1, 1))
+    report(usual, 2026, 3, "1234567.89")
+    services.rollup_full(today)
+    row = ProjectYear.objects.get(project=huge, year=2026)
+    assert (row.m03, row.m04, row.completed_ytd) == (
+        D("99999999999999.99"), D("0.01"), D("100000000000000.00"))  # fmt: skip
+    assert ProjectYear.objects.get(project=usual, year=2026).m03 == D("1234567.89")
+    recompute.assert_rollups_match_records(today)
 
 
 def test_a_finished_project_that_spent_less_than_planned_is_not_lagging(orgs, today):

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from projects.choices import Stage
 from reporting import selectors, services
@@ -114,6 +115,17 @@ def test_the_reporting_rules(infra_report, personas, fields, field, words, setti
         save(infra_report, personas["reporter"], **fields)
     assert words in " ".join(info.value.message_dict[field])
     assert ProgressReport.objects.get(pk=infra_report.pk).version == 1  # nothing saved
+
+
+def test_the_database_refuses_a_negative_investment_whatever_the_path(infra_report):
+    """The forms refuse it first; the constraint holds for every other path (a script, a
+    queryset update), and the rollup's exact float sums rely on it (dashboard.rollup)."""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ProgressReport.objects.filter(pk=infra_report.pk).update(investment=Decimal("-0.01"))
+    infra_report.investment = Decimal("-5")
+    with pytest.raises(ValidationError) as info:
+        infra_report.full_clean()
+    assert list(info.value.message_dict) == ["investment"]  # once, next to its field
 
 
 def test_over_the_annual_plan_is_allowed_with_an_explanation(infra_report, personas, nov_20):
