@@ -1,11 +1,11 @@
 """Writing the rollup tables from the records.
 
 One function, `write(project_ids, today)`, recomputes the rollups of some projects (or of all,
-with None) and of the organisations and years they touch. It is set-based: the heavy part, summing
-the accepted reports and comparing the result with the stored rows, is one statement that keeps
-only the rows that differ in a temporary table, so a full recompute costs about what one SQL
-aggregate over the reports costs (bench/ measures the ratio); then only those rows are written. Only the current year's rows pass through Python,
-where the red/amber/green rules run.
+with None) and of the organisations and years they touch. It is set-based: the heavy part,
+summing the accepted reports and comparing the result with the stored rows, is one statement
+that keeps only the rows that differ in a temporary table, so a full recompute costs about what
+one SQL aggregate over the reports costs (bench/ measures the ratio); then only those rows are
+written. Only the current year's rows pass through Python, where the red/amber/green rules run.
 
 Callers (dashboard.services) run it inside one transaction holding the RollupLock rows of the
 organisations concerned, so a run is all or nothing: a worker killed half way leaves the tables

@@ -180,7 +180,8 @@ class ProgressReport(models.Model):
             # The forms say it first; the database holds it for every other path. The rollup's
             # sums rely on it (dashboard.rollup: exact float sums of non-negative amounts).
             models.CheckConstraint(
-                condition=models.Q(investment__gte=0), name="report_investment_not_negative",
+                condition=models.Q(investment__gte=0),
+                name="report_investment_not_negative",
                 violation_error_message=_("Amounts cannot be negative."),
             ),
         ]

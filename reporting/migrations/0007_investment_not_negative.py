@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0005_project_attachments'),
-        ('reporting', '0006_verbose_names'),
+        ("projects", "0005_project_attachments"),
+        ("reporting", "0006_verbose_names"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='progressreport',
-            constraint=models.CheckConstraint(condition=models.Q(('investment__gte', 0)), name='report_investment_not_negative', violation_error_message='Amounts cannot be negative.'),
+            model_name="progressreport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("investment__gte", 0)),
+                name="report_investment_not_negative",
+                violation_error_message="Amounts cannot be negative.",
+            ),
         ),
     ]
