@@ -35,6 +35,11 @@ def favicon(request):
 
 
 urlpatterns = [
+    # The cockpit and the API first: Django tries the patterns in order, and these are the most
+    # called (a cached cockpit request spent 27 µs finding its view behind the others, the API
+    # 42 µs; bench/README.md). No pattern above them matched their paths.
+    path("dashboard/", include("dashboard.urls")),
+    path("api/v1/", include(api_v1)),
     path("", views.HomeView.as_view(), name="home"),
     path("inbox/", InboxView.as_view(), name="inbox"),
     path("healthz", views.healthz, name="healthz"),
@@ -58,10 +63,8 @@ urlpatterns = [
     path("reports/", include("reporting.urls")),
     path("preliminary/", include("preliminary.urls")),
     path("design/", include("design.urls")),
-    path("dashboard/", include("dashboard.urls")),
     path("files/", include("portal.file_urls")),
     path("notifications/", include("portal.notification_urls")),
-    path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

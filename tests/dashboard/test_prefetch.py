@@ -187,6 +187,42 @@ def test_a_navigation_bar_cached_for_another_session_carries_this_sessions_token
     assert second.post("/accounts/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
 
 
+def test_the_cockpits_csrf_token_passes_a_post_and_is_masked_afresh_each_time(personas, rolled_up):
+    """The cached page masks the CSRF secret itself (pagecache.masked_csrf_token, faster than
+    Django's get_token): every response a new mask (BREACH), every one Django accepts, and the
+    cookie renewed as get_token renews it."""
+    import re
+
+    from django.middleware.csrf import _unmask_cipher_token
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(personas["leader"])
+    browser.get(COCKPIT)
+    tokens = []
+    for _ in range(3):  # cached renders
+        response = browser.get(COCKPIT)
+        assert response.cookies["csrftoken"].value  # renewed on every response
+        page = response.content.decode()
+        form = page.split('action="/accounts/logout/"', 1)[1]
+        tokens.append(re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1])
+    secret = browser.cookies["csrftoken"].value
+    assert len(set(tokens)) == 3 and all(len(t) == 64 for t in tokens)
+    assert {_unmask_cipher_token(t) for t in tokens} == {secret}
+    assert browser.post("/accounts/logout/", {"csrfmiddlewaretoken": tokens[0]}).status_code == 302
+
+
+def test_a_browser_without_a_csrf_cookie_gets_one_with_the_cached_page(personas, rolled_up):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(personas["leader"])
+    browser.get(COCKPIT)
+    del browser.cookies["csrftoken"]
+    response = browser.get(COCKPIT)
+    assert response.status_code == 200 and len(response.cookies["csrftoken"].value) == 32
+
+
 def test_a_page_this_process_kept_is_not_shown_after_a_new_run(
     client, personas, rolled_up, today, trips
 ):
