@@ -12,6 +12,11 @@ class DashboardConfig(AppConfig):
         from portal.navigation import NavEntry, register
 
         signals.connect()
+        from dashboard.pagecache import HINT_COOKIE
+        from portal.views import SIGNED_IN_COOKIES
+
+        if (HINT_COOKIE, "dashboard:cockpit") not in SIGNED_IN_COOKIES:
+            SIGNED_IN_COOKIES.append((HINT_COOKIE, "dashboard:cockpit"))
         register(NavEntry(key="cockpit", label=_("Cockpit"), url_name="dashboard:cockpit",
                           icon="bi-speedometer2", visible=_may_open_cockpit, order=1))  # fmt: skip
         demo.register(demo.DemoStep("rollups", 90, _demo_rollup))

@@ -167,12 +167,14 @@ _CSRF_UNBIASED = 256 - 256 % _CSRF_BASE  # bytes at or past it would favour the 
 
 def masked_csrf_token(request) -> str:
     """Django's `get_token`: this response's own mask of the user's CSRF secret (a page that is
-    compressed must not carry the same token twice, BREACH), with the cookie renewed. The mask's
-    32 characters come from one `os.urandom` call, where Django draws each with
-    `secrets.choice`, one system call apiece: 45 µs of a cached cockpit request (bench/README).
-    The masking is Django's own arithmetic; a request without a secret yet gets Django's
-    `get_token`, which makes one. `test_the_cockpits_csrf_token_passes_a_post` holds the two
-    together."""
+    compressed must not carry the same token twice, BREACH). The mask's 32 characters come from
+    one `os.urandom` call, where Django draws each with `secrets.choice`, one system call
+    apiece: 45 µs of a cached cockpit request (bench/README.md). The masking is Django's own
+    arithmetic; a request without a secret yet gets Django's `get_token`, which makes one and
+    sets its cookie. Unlike `get_token`, a cookie the browser sent is not sent back to renew its
+    expiry (a year): one header less on the most read page; any other page renews it, and a
+    browser whose cookie expired gets a new one here. `test_the_cockpits_csrf_token_…` holds
+    this to Django's."""
     secret = request.META.get("CSRF_COOKIE")
     if not secret or len(secret) != CSRF_SECRET_LENGTH:
         return get_token(request)
@@ -185,7 +187,6 @@ def masked_csrf_token(request) -> str:
                          for char, m in zip(secret, mask, strict=True))  # fmt: skip
     except KeyError:  # not a secret Django made: let Django deal with it
         return get_token(request)
-    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True  # as get_token: renew the cookie's expiry
     return "".join(CSRF_ALLOWED_CHARS[m] for m in mask) + cipher
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -205,6 +206,23 @@ class TransitionView(LoginRequiredMixin, View):
         # `render_page` reads the record again: the page shows it as it now is, with the
         # errors and the comment.
         return self.render_page(request, obj, form)
+
+
+# Cookies that apps leave for a signed-in browser, deleted at log-out: (name, URL name of the path
+# they were set on). Apps add theirs in AppConfig.ready() (dashboard: the cockpit's hint).
+SIGNED_IN_COOKIES: list[tuple[str, str]] = []
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's log-out, which also deletes SIGNED_IN_COOKIES: what they say of the user who
+    left (their id, their scope) does not stay behind in a shared browser."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        for name, url_name in SIGNED_IN_COOKIES:
+            if name in request.COOKIES:
+                response.delete_cookie(name, path=reverse(url_name), samesite="Lax")
+        return response
 
 
 class HomeView(LoginRequiredMixin, View):

@@ -189,8 +189,8 @@ def test_a_navigation_bar_cached_for_another_session_carries_this_sessions_token
 
 def test_the_cockpits_csrf_token_passes_a_post_and_is_masked_afresh_each_time(personas, rolled_up):
     """The cached page masks the CSRF secret itself (pagecache.masked_csrf_token, faster than
-    Django's get_token): every response a new mask (BREACH), every one Django accepts, and the
-    cookie renewed as get_token renews it."""
+    Django's get_token): every response a new mask (BREACH), every one Django accepts; the
+    browser's cookie is kept, not sent back."""
     import re
 
     from django.middleware.csrf import _unmask_cipher_token
@@ -202,7 +202,7 @@ def test_the_cockpits_csrf_token_passes_a_post_and_is_masked_afresh_each_time(pe
     tokens = []
     for _ in range(3):  # cached renders
         response = browser.get(COCKPIT)
-        assert response.cookies["csrftoken"].value  # renewed on every response
+        assert "csrftoken" not in response.cookies
         page = response.content.decode()
         form = page.split('action="/accounts/logout/"', 1)[1]
         tokens.append(re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1])
@@ -239,3 +239,18 @@ def test_a_page_this_process_kept_is_not_shown_after_a_new_run(
     assert new != old and f"v={old}" in before
     after = client.get(COCKPIT).content.decode()
     assert f"v={new}" in after and f"v={old}" not in after
+
+
+def test_log_out_deletes_the_cockpits_hint(client, personas, rolled_up):
+    """The hint names the user and their scope: it does not stay in a shared browser."""
+    client.force_login(personas["leader"])
+    client.get(COCKPIT)
+    assert client.cookies[HINT_COOKIE].value.startswith(f"{personas['leader'].pk}:")
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    gone = response.cookies[HINT_COOKIE]
+    assert (gone.value, gone["max-age"], gone["path"]) == ("", 0, COCKPIT)
+    # A browser that never opened the cockpit gets no cookie to delete.
+    client.force_login(personas["leader"])
+    del client.cookies[HINT_COOKIE]
+    assert HINT_COOKIE not in client.post("/accounts/logout/").cookies
