@@ -93,7 +93,7 @@ class DesignStageSerializer(serializers.ModelSerializer):
         model = DesignStage
         fields = ["id", "url", "project", "kind", "planned_start", "planned_finish",
                   "actual_start", "actual_finish", "designer", "reviewer", "outcome", "note",
-                  "updated_at"]  # fmt: skip
+                  "version", "updated_at"]  # fmt: skip
         read_only_fields = fields
 
 
@@ -193,6 +193,9 @@ class DesignStageInputSerializer(StrictSerializer):
     reviewer = serializers.CharField(required=False, allow_blank=True, max_length=100)
     outcome = serializers.ChoiceField(choices=StageOutcome.choices, required=False)
     note = serializers.CharField(required=False, allow_blank=True)
+    version = serializers.IntegerField(
+        min_value=1, help_text="The stage's version you read; a change saved since answers 409."
+    )
 
 
 class CostChainInputSerializer(StrictSerializer):
@@ -330,7 +333,7 @@ class DesignStageViewSet(AttachmentViewSetMixin, mixins.ListModelMixin,
     """Each project's design stages (scheme, preliminary design with the budget estimate,
     construction drawings with the budget, drawing review, briefing): planned and actual dates,
     designer, reviewer, outcome. The owning subsidiary and the centre's design officers record
-    them (PATCH)."""
+    them (PATCH, with the `version` read: 409 when someone saved the stage since)."""
 
     attachment_model = DesignStageAttachment  # GET/POST /{id}/attachments/: drawings
     serializer_class = DesignStageSerializer

@@ -96,6 +96,7 @@ class StageForm(BootstrapFormMixin, forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=StageOutcome.choices)
     note = forms.CharField(label=_("Note"), required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)  # the stage as read
 
     def __init__(self, *args, stage: DesignStage, **kwargs):
         kwargs.setdefault("initial", {name: getattr(stage, name) for name in self.base_fields})

@@ -181,6 +181,9 @@ class DesignStage(models.Model):
         _("outcome"), max_length=24, choices=StageOutcome.choices, default=StageOutcome.PENDING
     )
     note = models.TextField(_("note"), blank=True, validators=[text_length_validator])
+    # Bumped by every save (design.services.stage_update): two people editing the same stage
+    # cannot overwrite each other unseen.
+    version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = ScopedQuerySet.as_manager()

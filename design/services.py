@@ -65,14 +65,17 @@ def stages_ensure(*, project: Project, actor: User | None = None) -> int:
 
 
 @transaction.atomic
-def stage_update(*, actor: User, stage: DesignStage, **data: Any) -> DesignStage:
+def stage_update(*, actor: User, stage: DesignStage, version: int, **data: Any) -> DesignStage:
     """Record a stage's dates, designer, reviewer, outcome or note. Caller: `actor` may change
-    this stage."""
+    this stage. Refuses bad dates (at their fields) and a stale `version`: someone saved the
+    stage since it was read (ConflictError, 409)."""
     _unknown(data, STAGE_FIELDS)
     for name, value in data.items():
         setattr(stage, name, value)
+    stage.full_clean(exclude=["version"])
+    # A stage has no status: its kind, which never changes, stands for it.
+    workflow.claim(stage, version=version, statuses=[stage.kind], field="kind")
     stage._history_user = actor
-    stage.full_clean()
     stage.save()
     return stage
 

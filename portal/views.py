@@ -219,9 +219,10 @@ class LogoutView(auth_views.LogoutView):
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
+        # Whether the browser holds one cannot be told here: a cookie of another path (the
+        # cockpit's is /dashboard/'s) is not sent to this one. Deleting costs a header.
         for name, url_name in SIGNED_IN_COOKIES:
-            if name in request.COOKIES:
-                response.delete_cookie(name, path=reverse(url_name), samesite="Lax")
+            response.delete_cookie(name, path=reverse(url_name), samesite="Lax")
         return response
 
 

@@ -4,6 +4,19 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def refuse_negative_investments(apps, schema_editor):
+    """The forms never took a negative amount; a report given one some other way would stop
+    the constraint with a bare database error. Name the reports instead."""
+    report = apps.get_model("reporting", "ProgressReport")
+    negative = report.objects.filter(investment__lt=0)
+    if negative.exists():
+        ids = list(negative.order_by("pk").values_list("pk", flat=True)[:20])
+        raise RuntimeError(
+            f"{negative.count()} progress reports have a negative investment (ids {ids}, at "
+            "most 20 shown): correct them, then migrate again."
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("projects", "0005_project_attachments"),
@@ -12,6 +25,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(refuse_negative_investments, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name="progressreport",
             constraint=models.CheckConstraint(

@@ -144,6 +144,33 @@ def test_amounts_past_what_a_float_adds_exactly_stay_exact(orgs, today):
     recompute.assert_rollups_match_records(today)
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite keeps decimals as floats of 15 digits: no amount near 2**53 fen survives it",
+)
+def test_sums_just_under_what_a_float_adds_exactly_stay_floats_and_exact(orgs, today, monkeypatch):
+    """2**53 - 1 fen in one month, from two reports (a month's and a ten-day part's): the
+    floats add it exactly, and the rollup keeps them (one computation, no second in integers)."""
+    project = ProjectFactory(owner=orgs["infra"], actual_start=datetime.date(2025, 1, 1),
+                             opening_investment=0)  # fmt: skip
+    report(project, 2026, 3, "45035996273704.95")
+    report(project, 2026, 3, "45035996273704.96", part=1)
+    passes = []
+    real = rollup._new_figures
+    monkeypatch.setattr(rollup, "_new_figures",
+                        lambda *a, **k: passes.append(k["floats"]) or real(*a, **k))  # fmt: skip
+    services.rollup_full(today)
+    assert passes == [True]
+    row = ProjectYear.objects.get(project=project, year=2026)
+    assert (row.m03, row.completed_ytd) == (D("90071992547409.91"), D("90071992547409.91"))
+    report(project, 2026, 4, "0.01")  # 2**53 fen: summed again, in integers
+    passes.clear()
+    services.rollup_full(today)
+    assert passes == [True, False]
+    row = ProjectYear.objects.get(project=project, year=2026)
+    assert (row.m04, row.completed_ytd) == (D("0.01"), D("90071992547409.92"))
+
+
 def test_a_finished_project_that_spent_less_than_planned_is_not_lagging(orgs, today):
     # Completed in October with 40% of the year's plan spent: a saving, not a lag; its colour
     # and its pace agree. A running project with the same figures is lagging.

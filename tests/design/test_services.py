@@ -49,7 +49,7 @@ def test_stage_dates_out_of_order_are_refused_at_their_field(infra_project, pers
                                                             field):  # fmt: skip
     stage = infra_project.design_stages.get(kind=StageKind.SCHEME)
     with pytest.raises(ValidationError) as info:
-        services.stage_update(actor=personas["officer_design"], stage=stage, **data)
+        services.stage_update(actor=personas["officer_design"], stage=stage, version=1, **data)
     assert field in info.value.message_dict
     stage.refresh_from_db()
     assert (stage.actual_start, stage.planned_finish, stage.outcome) == (None, None, "pending")

@@ -96,8 +96,9 @@ def test_who_records_a_stage_page_and_api(client_for, api_for, infra_project, pe
     stage = infra_project.design_stages.get(kind="scheme")
     url = reverse("design:stage-edit", args=[stage.pk])
     assert client_for(persona).get(url).status_code == refused(persona, STAGE_CHANGERS)
-    api = api_for(persona).patch(reverse("api-design-stage-detail", args=[stage.pk]),
-                                 {"designer": "滨江市政院"}, format="json")  # fmt: skip
+    body = {"designer": "滨江市政院", "version": 1}
+    api = api_for(persona).patch(reverse("api-design-stage-detail", args=[stage.pk]), body,
+                                 format="json")  # fmt: skip
     assert api.status_code == refused(persona, STAGE_CHANGERS)
     stage.refresh_from_db()
     assert (stage.designer == "滨江市政院") == (persona in STAGE_CHANGERS)
@@ -253,7 +254,7 @@ def test_stage_dates_in_the_wrong_order_are_refused_at_the_field_on_the_page_and
 ):
     stage = infra_project.design_stages.get(kind="drawings")
     body = {"planned_start": "2026-06-01", "planned_finish": "2026-05-01", "outcome": "pending",
-            "designer": "滨江市政工程设计研究总院"}  # fmt: skip
+            "designer": "滨江市政工程设计研究总院", "version": 1}  # fmt: skip
     html = client_for("manager").post(reverse("design:stage-edit", args=[stage.pk]),
                                       body).content.decode()  # fmt: skip
     assert 'data-field-error="planned_finish"' in html and "滨江市政工程设计研究总院" in html
@@ -262,6 +263,36 @@ def test_stage_dates_in_the_wrong_order_are_refused_at_the_field_on_the_page_and
     assert api.status_code == 400 and list(api.json()) == ["planned_finish"]
     stage.refresh_from_db()
     assert (stage.planned_start, stage.designer) == (None, "")
+
+
+def test_a_stage_saved_by_someone_else_meanwhile_is_not_overwritten(client_for, api_for,
+                                                                   infra_project):  # fmt: skip
+    """Two people open the same stage; the second to save is told, keeps what they typed, and
+    the first one's save stands. The API answers 409 to a stale version, 400 without one."""
+    stage = infra_project.design_stages.get(kind="drawings")
+    url = reverse("design:stage-edit", args=[stage.pk])
+    page = client_for("manager").get(url).content.decode()
+    assert 'name="version" value="1"' in page
+    first = {"outcome": "pending", "designer": "滨江市政工程设计研究总院", "version": 1}
+    assert client_for("officer_design").post(url, first).status_code == 302
+    second = {"outcome": "pending", "designer": "城建设计集团", "note": "第二稿", "version": 1}
+    response = client_for("manager").post(url, second)
+    html = response.content.decode()
+    assert response.status_code == 200 and "在您打开后保存了该设计阶段" in html
+    assert "城建设计集团" in html and "第二稿" in html  # what was typed is still there
+    stage.refresh_from_db()
+    assert (stage.designer, stage.version) == ("滨江市政工程设计研究总院", 2)
+    api = api_for("manager")
+    detail = reverse("api-design-stage-detail", args=[stage.pk])
+    assert api.get(detail).json()["version"] == 2
+    stale = api.patch(detail, {"designer": "城建设计集团", "version": 1}, format="json")
+    assert stale.status_code == 409
+    missing = api.patch(detail, {"designer": "城建设计集团"}, format="json")
+    assert missing.status_code == 400 and list(missing.json()) == ["version"]
+    fresh = api.patch(detail, {"designer": "城建设计集团", "version": 2}, format="json")
+    assert fresh.status_code == 200 and fresh.json()["version"] == 3
+    stage.refresh_from_db()
+    assert (stage.designer, stage.history.count()) == ("城建设计集团", 3)
 
 
 def test_a_cost_chain_with_a_future_approval_date_keeps_what_was_typed(client_for, infra_project):
