@@ -23,7 +23,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal import access, workflow
 from portal.access import Action
-from portal.limits import text_length_validator
+from portal.limits import bound_dates, text_length_validator
 
 
 class PortalPagination(pagination.PageNumberPagination):
@@ -122,6 +122,11 @@ class ScopedObjectPermission(permissions.IsAuthenticated):
 class StrictSerializer(serializers.Serializer):
     """Refuses keys it does not know instead of dropping them: a client that sends `status` or
     misspells a field learns it at once, as the service tells the web form."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        bound_dates(fields)  # a date between portal.limits.DATE_MIN and DATE_MAX
+        return fields
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):

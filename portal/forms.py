@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 
-from portal.limits import text_length_validator, text_max_length
+from portal.limits import DATE_MAX, DATE_MIN, bound_dates, text_length_validator, text_max_length
 
 
 class PortalFormRenderer(TemplatesSetting):
@@ -27,8 +27,12 @@ class BootstrapFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        bound_dates(self.fields)
         for field in self.fields.values():
             widget = field.widget
+            if isinstance(widget, DateInput):  # the browser's picker, within the same range
+                widget.attrs.setdefault("min", DATE_MIN.isoformat())
+                widget.attrs.setdefault("max", DATE_MAX.isoformat())
             if (isinstance(field, forms.CharField) and isinstance(widget, forms.Textarea)
                     and field.max_length is None):  # fmt: skip
                 # Free text: the same limit as the API and Excel (portal.limits), told to the

@@ -10,12 +10,20 @@ takes effect) and speaks Django's own translated message:
 
 A form that wants the browser's `maxlength` too passes `max_length=text_max_length()` when the
 form is built, not at import.
+
+A date is between DATE_MIN and DATE_MAX (`date_range_validator`): a year typed as 0226 or 20266
+is a slip, not a plan. Every portal form (portal.forms.BootstrapFormMixin, which also tells the
+browser's date picker) and every API serializer that takes dates (`bound_dates`) applies it.
 """
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
 
 
 def text_max_length() -> int:
@@ -25,3 +33,27 @@ def text_max_length() -> int:
 
 # A callable limit is read when the validator runs (Django's BaseValidator), not at import.
 text_length_validator = MaxLengthValidator(text_max_length)
+
+
+DATE_MIN, DATE_MAX = datetime.date(1990, 1, 1), datetime.date(2099, 12, 31)
+
+
+def date_range_validator(value: datetime.date | None) -> None:
+    if value is not None and not DATE_MIN <= value <= DATE_MAX:
+        raise ValidationError(
+            _("Enter a date between %(min)s and %(max)s."), code="date_range",
+            params={"min": DATE_MIN.isoformat(), "max": DATE_MAX.isoformat()},
+        )  # fmt: skip
+
+
+def bound_dates(fields) -> None:
+    """Add the date range to every writable DateField of a form's or serializer's `fields`."""
+    from django import forms
+    from rest_framework import serializers
+
+    for field in fields.values():
+        if not isinstance(field, forms.DateField | serializers.DateField):
+            continue
+        if getattr(field, "read_only", False) or date_range_validator in field.validators:
+            continue
+        field.validators.append(date_range_validator)

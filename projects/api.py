@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers, viewsets
 
 from portal.api import ScopedObjectPermission
 from portal.files import AttachmentViewSetMixin
+from portal.limits import bound_dates
 from portal.models import Organisation, User
 from projects import selectors, services
 from projects.filters import ProjectFilterSet
@@ -70,6 +71,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        bound_dates(self.fields)  # a date between portal.limits.DATE_MIN and DATE_MAX
         request = self.context.get("request")
         if request is not None and request.user.is_authenticated:
             self.fields["owner"].queryset = selectors.owner_choices(user=request.user)
