@@ -78,6 +78,12 @@ def _execute(sql: str, params: Iterable = ()) -> int:
         return cursor.rowcount
 
 
+def _exists(sql: str, params: Iterable = ()) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS ({sql})", list(params))
+        return bool(cursor.fetchone()[0])
+
+
 # --- the steps ----------------------------------------------------------------------------------
 
 # The figures of a ProjectYear row that come from the records in SQL (the rules' verdicts are
@@ -102,8 +108,7 @@ def _project_years(ids: Sequence[int] | None, today: datetime.date) -> None:
     writes nothing."""
     floats = connection.vendor == "postgresql"
     _new_figures(ids, today, floats=floats)
-    if floats and _execute(f"SELECT 1 FROM {NEW} WHERE completed_ytd >= %s LIMIT 1",
-                           [FLOAT_EXACT_YUAN]):  # fmt: skip
+    if floats and _exists(f"SELECT 1 FROM {NEW} WHERE completed_ytd >= %s", [FLOAT_EXACT_YUAN]):
         # A year of one project at 90 trillion yuan or more: past what the floats add exactly.
         # Never in a real registry, but the figures must stay exact: sum in integers instead.
         _new_figures(ids, today, floats=False)

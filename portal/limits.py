@@ -11,8 +11,8 @@ takes effect) and speaks Django's own translated message:
 A form that wants the browser's `maxlength` too passes `max_length=text_max_length()` when the
 form is built, not at import.
 
-A date is between DATE_MIN and DATE_MAX (`date_range_validator`): a year typed as 0226 or 20266
-is a slip, not a plan. Every portal form (portal.forms.BootstrapFormMixin, which also tells the
+A date is between DATE_MIN and DATE_MAX (`date_range_validator`): a year typed as 0226 or 2226 is
+a slip, not a plan. Every portal form (portal.forms.BootstrapFormMixin, which also tells the
 browser's date picker) and every API serializer that takes dates (`bound_dates`) applies it.
 """
 
@@ -35,7 +35,9 @@ def text_max_length() -> int:
 text_length_validator = MaxLengthValidator(text_max_length)
 
 
-DATE_MIN, DATE_MAX = datetime.date(1990, 1, 1), datetime.date(2099, 12, 31)
+# Wide enough for an asset built decades ago (the asset companies run them), narrow enough to
+# catch a year typed 0226 or 2226.
+DATE_MIN, DATE_MAX = datetime.date(1900, 1, 1), datetime.date(2099, 12, 31)
 
 
 def date_range_validator(value: datetime.date | None) -> None:
